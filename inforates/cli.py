@@ -18,7 +18,7 @@ import argparse
 import importlib
 import sys
 
-from .configs import RecipeError
+from .errors import RecipeError
 
 
 # name -> (module with main(argv), one-line help)
@@ -75,11 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"inforates: unknown command {name!r}; commands: {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
+    if name == "sample":
+        return sample_main(rest)
     module_name = COMMANDS[name][0]
     try:
-        if name == "sample":
-            return sample_main(rest)
         module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if err.name != module_name:
+            raise
+        print(f"inforates {name} is not available in this version", file=sys.stderr)
+        return 2
+    try:
         return int(module.main(rest) or 0)
     except RecipeError as err:
         print(f"error: {err}", file=sys.stderr)

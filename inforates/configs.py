@@ -22,12 +22,9 @@ from typing import Any, NamedTuple
 import yaml
 from transformers import HfArgumentParser, TrainingArguments
 
+from .errors import RecipeError
 from .model_registry import resolve_model_name
 from .sampling import ANCHORS, DEFAULT_COVERAGES, DEFAULT_STRIDES, SAMPLERS
-
-
-class RecipeError(ValueError):
-    """A recipe or command-line value is wrong; the message is one line saying what and where."""
 
 
 def _fail(key: str, value: Any, why: str) -> None:
@@ -222,20 +219,25 @@ class RecipeParser(HfArgumentParser):
         self.add_argument("--config", default=None, help="YAML recipe whose keys become the defaults.")
 
     def _apply_config(self, config: dict[str, Any], path: str) -> None:
-        actions = {action.dest: action for action in self._actions}
-        known = sorted(set(actions) - {"help", "config"})
+        by_dest: dict[str, list[argparse.Action]] = {}  # a bool field has two actions: --x and --no_x
+        for action in self._actions:
+            by_dest.setdefault(action.dest, []).append(action)
+        known = sorted(set(by_dest) - {"help", "config"})
+        defaults = {}
         for key, value in config.items():
-            if key not in actions or key == "config":
+            if key not in by_dest or key == "config":
                 close = difflib.get_close_matches(str(key), known, n=3, cutoff=0.6)
                 hint = f"; did you mean {', '.join(close)}?" if close else "; see `inforates train --help` for keys"
                 raise RecipeError(f"{path}: unknown key {key!r}{hint}")
-            action = actions[key]
             try:
-                value = self._coerce(action, value)
+                typed = next((a for a in by_dest[key] if a.type is not None), by_dest[key][0])
+                defaults[key] = self._coerce(typed, value)
             except (TypeError, ValueError) as err:
                 raise RecipeError(f"{path}: {key}={value!r} has the wrong type ({err})") from None
-            action.default = value
-            action.required = False
+        self.set_defaults(**defaults)  # updates every action of each dest
+        for action in self._actions:
+            if action.dest in defaults:
+                action.required = False
 
     @staticmethod
     def _coerce(action: argparse.Action, value: Any) -> Any:

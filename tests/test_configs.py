@@ -1,0 +1,107 @@
+"""Recipe parsing: YAML as defaults, CLI overrides, loud failures for unknown keys and bad values."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from inforates.configs import RecipeError, parse_recipe
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path, text, name="recipe.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_yaml_supplies_defaults_and_cli_overrides(tmp_path):
+    path = write(
+        tmp_path,
+        "model_name_or_path: tiny-videomae\nlearning_rate: 1.0e-3\ncoverages: [25, 100]\n"
+        "strides: [1, 4]\noutput_dir: out\nhorizontal_flip: false\nnum_train_epochs: 2\n",
+    )
+    recipe = parse_recipe(["--config", path, "--learning_rate", "5e-4", "--strides", "2", "8"])
+    assert recipe.training.learning_rate == 5e-4  # CLI wins
+    assert recipe.training.num_train_epochs == 2  # YAML kept
+    assert recipe.sampling.coverages == [25.0, 100.0] and recipe.sampling.strides == [2, 8]
+    assert recipe.data.horizontal_flip is False
+    assert recipe.training.remove_unused_columns is False  # the video collator needs the raw column
+    assert recipe.config_path == path
+    assert recipe.to_dict()["learning_rate"] == 5e-4
+
+
+def test_yaml_scalars_are_cast_like_cli_strings(tmp_path):
+    # YAML 1.1 reads 1e-4 (no dot) as a string; it must still become a float.
+    recipe = parse_recipe(["--config", write(tmp_path, "learning_rate: 1e-4\nstrides: 4\n")])
+    assert recipe.training.learning_rate == pytest.approx(1e-4)
+    assert recipe.sampling.strides == [4]
+
+
+def test_misspelt_key_names_the_key_the_file_and_close_matches(tmp_path):
+    path = write(tmp_path, "lerning_rate: 0.1\n")
+    with pytest.raises(RecipeError) as err:
+        parse_recipe(["--config", path])
+    message = str(err.value)
+    assert "lerning_rate" in message and path in message and "learning_rate" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("coverages: [0, 50]\n", "coverages"),
+        ("coverages: [150]\n", "coverages"),
+        ("strides: [0]\n", "strides"),
+        ("coverages: []\n", "coverages"),
+        ("sampler: uniform\n", "sampler"),
+        ("anchor: middle\n", "anchor"),
+        ("model_name_or_path: not-a-model\n", "model_name_or_path"),
+        ("dataset_source: youtube\n", "dataset_source"),
+        ("ucf_split: 4\n", "ucf_split"),
+        ("train_stride: 2.5\n", "train_stride"),
+        ("learning_rate: fast\n", "learning_rate"),
+    ],
+)
+def test_invalid_values_fail_with_one_line_naming_the_key(tmp_path, text, key):
+    path = write(tmp_path, text)
+    with pytest.raises(RecipeError) as err:
+        parse_recipe(["--config", path])
+    assert key in str(err.value) and path in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["- a\n- b\n", "key: [unclosed\n"])
+def test_malformed_yaml(tmp_path, text):
+    with pytest.raises(RecipeError, match="recipe.yaml"):
+        parse_recipe(["--config", write(tmp_path, text)])
+
+
+def test_missing_recipe_file():
+    with pytest.raises(RecipeError, match="not found"):
+        parse_recipe(["--config", "no/such/recipe.yaml"])
+
+
+def test_yaml_is_loaded_safely(tmp_path):
+    path = write(tmp_path, "output_dir: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(RecipeError, match="not valid YAML"):
+        parse_recipe(["--config", path])
+
+
+def test_every_shipped_recipe_parses():
+    recipes = sorted(REPO.glob("recipes/**/*.yaml"))
+    assert recipes
+    for path in recipes:
+        parse_recipe(["--config", str(path)])
+
+
+def test_cli_prints_the_one_line_error_and_exits_2(tmp_path):
+    path = write(tmp_path, "stides: [1, 2]\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "inforates.cli", "train", "--config", path], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("error:") and "stides" in lines[-1] and "strides" in lines[-1]
