@@ -65,3 +65,32 @@ def make_video(tmp_path):
         return write_video(tmp_path / name, numbered_frames(num_frames, *size, seed=seed), fps)
 
     return _make
+
+
+@pytest.fixture
+def broken_videos(tmp_path):
+    """``{name: (path, stage)}``: real broken files and the decoding stage each fails at.
+
+    zero bytes, a truncated MP4 (no moov atom), text renamed .avi, an audio-only MP4 (no video stream), and an MP4
+    whose index is intact but whose frame data is garbage (fails mid-decode)."""
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    good = write_video(folder / "good.mp4", numbered_frames(30))
+    data = good.read_bytes()
+    (folder / "zero.mp4").write_bytes(b"")
+    (folder / "truncated.mp4").write_bytes(data[: len(data) // 2])
+    (folder / "text.avi").write_text("this is a text file, not a video\n")
+    run = ["ffmpeg", "-loglevel", "error", "-y"]
+    audio = folder / "audio_only.mp4"
+    subprocess.run([*run, "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", str(audio)], check=True)
+    faststart = folder / "faststart.mp4"
+    subprocess.run([*run, "-i", str(good), "-c", "copy", "-movflags", "+faststart", str(faststart)], check=True)
+    corrupt = bytearray(faststart.read_bytes())
+    start, stop = len(corrupt) // 3, len(corrupt) - 100
+    corrupt[start:stop] = np.random.default_rng(0).integers(0, 256, stop - start, dtype=np.uint8).tobytes()
+    (folder / "corrupt_frames.mp4").write_bytes(bytes(corrupt))
+    faststart.unlink()
+    good.unlink()
+    stages = {"zero.mp4": "open", "truncated.mp4": "open", "text.avi": "open", "audio_only.mp4": "open"}
+    stages["corrupt_frames.mp4"] = "decode"
+    return {name: (folder / name, stage) for name, stage in stages.items()}

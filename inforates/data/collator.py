@@ -1,0 +1,134 @@
+"""Dataset rows -> model inputs: sample frame indices, decode them, transform, stack.
+
+    >>> collator = VideoCollator(settings, clip_len=16, variant=SamplingVariant(coverage=50, stride=2), train=False)
+    >>> batch = collator([{"video": "a.mp4", "label": 3}, {"video": "b.avi", "label": 0}])
+    >>> batch["pixel_values"].shape, batch["labels"]
+    (torch.Size([2, 16, 3, 224, 224]), tensor([3, 0]))
+
+Pass it to the ``Trainer`` as ``data_collator`` (with ``remove_unused_columns=False``, so rows keep their video).
+Training clips take the variant's coverage and stride with the window placed at random (``anchor="random"``) and
+random crop/flip; the draws come from ``seed``, the DataLoader worker's seed and a per-call counter, so a seeded
+run repeats. Evaluation is deterministic. A video that cannot be decoded is left out of its batch and recorded
+in ``skip_log``; a batch in which nothing decodes raises :class:`VideoDecodeError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..sampling import SamplingVariant
+from .decoding import VideoDecodeError, open_video
+from .skips import SkipLog
+from .transforms import ProcessorSettings, eval_geometry, to_pixel_values, train_geometry
+
+
+logger = logging.getLogger(__name__)
+
+
+class VideoCollator:
+    """Collate rows ``{video_column: path | {"path", "bytes"} | VideoDecoder, label_column: int}``."""
+
+    def __init__(
+        self,
+        settings: ProcessorSettings,
+        clip_len: int,
+        variant: SamplingVariant,
+        train: bool,
+        seed: int = 0,
+        random_resized_crop: bool = True,
+        min_scale: float = 0.5,
+        horizontal_flip: bool = True,
+        skip_log: SkipLog | None = None,
+        video_column: str = "video",
+        label_column: str = "label",
+    ):
+        if int(clip_len) != clip_len or clip_len < 1:
+            raise ValueError(f"clip_len must be an integer >= 1, got {clip_len!r}")
+        if not 0 < min_scale <= 1:
+            raise ValueError(f"min_scale must be in (0, 1], got {min_scale}")
+        self.settings = settings
+        self.clip_len = int(clip_len)
+        self.variant = dataclasses.replace(variant, anchor="random") if train else variant
+        self.train = train
+        self.seed = int(seed)
+        self.random_resized_crop = random_resized_crop
+        self.min_scale = min_scale
+        self.horizontal_flip = horizontal_flip
+        self.skip_log = skip_log
+        self.video_column = video_column
+        self.label_column = label_column
+        self._calls = 0
+
+    def _batch_rng(self) -> np.random.Generator:
+        """A fresh generator per training batch: (seed, worker seed, call number) -> reproducible and distinct."""
+        info = torch.utils.data.get_worker_info()
+        # the worker seed is drawn from the (seeded) main process each epoch, so re-created workers differ
+        worker_seed = info.seed % 2**63 if info is not None else 0
+        self._calls += 1
+        return np.random.default_rng([self.seed, worker_seed, self._calls])
+
+    def _label(self, row: dict[str, Any]) -> int:
+        try:
+            return int(row[self.label_column])
+        except KeyError:
+            raise KeyError(
+                f"row has no label column {self.label_column!r} (columns: {', '.join(map(str, row))}); "
+                "set label_column, and keep remove_unused_columns=False"
+            ) from None
+
+    def _clip(self, value: Any, rng: np.random.Generator | None) -> torch.Tensor:
+        with open_video(value) as video:
+            if self.train:
+                indices = self.variant.indices(video.num_frames, self.clip_len, rng=rng)
+            else:  # a random anchor at evaluation time is drawn per video, the same in every run
+                video_rng = np.random.default_rng([self.seed, zlib.crc32(video.path.encode())])
+                indices = self.variant.indices(video.num_frames, self.clip_len, rng=video_rng)
+            return video.get(indices)
+
+    def __call__(self, rows: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        if len(rows) == 0:
+            raise ValueError("VideoCollator got an empty batch")
+        rng = self._batch_rng() if self.train else None
+        generator = torch.Generator().manual_seed(int(rng.integers(2**63))) if rng is not None else None
+        pixel_values, labels, errors = [], [], []
+        for row in rows:
+            if self.video_column not in row:
+                raise KeyError(
+                    f"row has no video column {self.video_column!r} (columns: {', '.join(map(str, row))}); "
+                    "set video_column, and keep remove_unused_columns=False"
+                )
+            label = self._label(row)
+            try:
+                frames = self._clip(row[self.video_column], rng)
+            except VideoDecodeError as err:
+                errors.append(err)
+                if self.skip_log is not None:
+                    self.skip_log.record(err.path, err.stage, err.reason)
+                logger.warning("skipping %s", err)
+                continue
+            if self.train:
+                clip = train_geometry(
+                    frames, self.settings, generator, self.random_resized_crop, self.min_scale, self.horizontal_flip
+                )
+            else:
+                clip = eval_geometry(frames, self.settings)
+            pixel_values.append(clip)
+            labels.append(label)
+        if not pixel_values:
+            first = errors[0]
+            others = f"; all {len(errors)} videos of this batch failed" if len(errors) > 1 else ""
+            raise VideoDecodeError(first.path, first.stage, first.reason + others) from first
+        # stacked as uint8 and converted once: the same values as eval/train_transform, a quarter of the copying
+        pixels = to_pixel_values(torch.stack(pixel_values), self.settings)
+        return {"pixel_values": pixels, "labels": torch.tensor(labels, dtype=torch.int64)}
+
+    def __repr__(self) -> str:
+        mode = "train" if self.train else "eval"
+        return f"VideoCollator({self.variant.name}, clip_len={self.clip_len}, {mode}, seed={self.seed})"

@@ -1,0 +1,130 @@
+"""VideoCollator end to end on real encoded videos: the sampler's frames, in order; broken videos skipped."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+from conftest import frame_number
+
+from inforates.data.collator import VideoCollator
+from inforates.data.decoding import VideoDecodeError, VideoReader
+from inforates.data.skips import SkipLog
+from inforates.data.transforms import ProcessorSettings, eval_transform
+from inforates.sampling import SamplingVariant, clip_indices
+
+
+# Pixel values out = grey levels in, so frame_number reads the frame index back from the batch.
+IDENTITY = ProcessorSettings(image_mean=0.0, image_std=1.0, shortest_edge=None, crop_size=None, rescale_factor=1.0)
+IDENTITY_CROP = ProcessorSettings(
+    image_mean=0.0, image_std=1.0, shortest_edge=64, crop_size=(56, 56), rescale_factor=1
+)
+
+
+def _numbers(clip: torch.Tensor, num_frames: int) -> list[int]:
+    return [frame_number(frame.numpy(), num_frames) for frame in clip]
+
+
+def test_eval_batch_of_every_format_holds_exactly_the_sampled_frames(make_video):
+    lengths = {"a.mp4": 30, "b.avi": 45, "c.webm": 20, "d.mkv": 33}
+    rows = [{"video": str(make_video(name, n)), "label": i} for i, (name, n) in enumerate(lengths.items())]
+    variant = SamplingVariant(coverage=50, stride=2)
+    batch = VideoCollator(IDENTITY, clip_len=8, variant=variant, train=False)(rows)
+    assert batch["pixel_values"].shape == (4, 8, 3, 64, 64) and batch["pixel_values"].dtype == torch.float32
+    assert batch["labels"].dtype == torch.int64 and batch["labels"].tolist() == [0, 1, 2, 3]
+    for clip, n in zip(batch["pixel_values"], lengths.values()):
+        assert _numbers(clip, n) == variant.indices(n, 8).tolist()
+
+
+def test_a_clip_shorter_than_clip_len_is_padded_by_the_sampler(make_video):
+    rows = [{"video": str(make_video("short.mp4", 3)), "label": 1}]
+    variant = SamplingVariant(coverage=100, stride=1)
+    batch = VideoCollator(IDENTITY, clip_len=8, variant=variant, train=False)(rows)
+    assert _numbers(batch["pixel_values"][0], 3) == variant.indices(3, 8).tolist() == [0, 0, 0, 1, 1, 1, 2, 2]
+
+
+def test_checkpoint_settings_give_the_model_input_shape(make_video):
+    settings = ProcessorSettings.from_pretrained("tiny-videomae")
+    rows = [{"video": str(make_video("a.mp4", 30, size=(48, 80))), "label": 0}]
+    for train in (False, True):
+        batch = VideoCollator(settings, clip_len=8, variant=SamplingVariant(), train=train)(rows)
+        assert batch["pixel_values"].shape == (1, 8, 3, 32, 32)
+    with VideoReader(rows[0]["video"]) as video:
+        expected = eval_transform(video.get(SamplingVariant().indices(30, 8)), settings)
+    assert torch.equal(batch["pixel_values"][0], expected) is False  # the training batch is augmented
+    eval_batch = VideoCollator(settings, clip_len=8, variant=SamplingVariant(), train=False)(rows)
+    assert torch.equal(eval_batch["pixel_values"][0], expected)
+
+
+def test_training_windows_are_random_reproducible_and_keep_coverage_and_stride(make_video):
+    n = 40
+    rows = [{"video": str(make_video(f"v{i}.mp4", n, seed=i)), "label": i} for i in range(2)]
+    variant = SamplingVariant(coverage=50, stride=2)
+    pattern = clip_indices(n, 50, 2, 8)  # the window at the start; training shifts it as a whole
+
+    def run(seed):
+        collator = VideoCollator(IDENTITY_CROP, 8, variant, train=True, seed=seed)
+        return [collator(rows)["pixel_values"] for _ in range(3)]
+
+    first, second, other = run(0), run(0), run(1)
+    assert all(torch.equal(a, b) for a, b in zip(first, second))
+    assert not all(torch.equal(a, b) for a, b in zip(first, other))
+    starts = set()
+    for batch in first + other:
+        for clip in batch:
+            numbers = np.array(_numbers(clip, n))
+            assert (numbers - numbers[0] == pattern).all()  # random crop and flip keep the frame order intact
+            starts.add(int(numbers[0]))
+    assert len(starts) > 1 and max(starts) <= n - 20
+
+
+def test_broken_videos_are_skipped_recorded_and_left_untouched(make_video, broken_videos, tmp_path):
+    good = make_video("good.avi", 30)
+    before = {path: path.read_bytes() for path, _ in broken_videos.values()}
+    rows = [{"video": str(path), "label": 9} for path, _ in broken_videos.values()]
+    rows.insert(2, {"video": str(good), "label": 4})
+    log = SkipLog()
+    variant = SamplingVariant(coverage=100, stride=4)
+    batch = VideoCollator(IDENTITY, 8, variant, train=False, skip_log=log)(rows)
+    assert batch["labels"].tolist() == [4]
+    assert _numbers(batch["pixel_values"][0], 30) == variant.indices(30, 8).tolist()
+    assert [(row["path"], row["stage"]) for row in log.rows] == [(str(p), s) for p, s in broken_videos.values()]
+    assert all(row["reason"] for row in log.rows)
+    written = log.write(tmp_path / "out" / "skipped.csv")
+    with open(written, newline="") as f:
+        assert list(csv.DictReader(f)) == log.rows
+    assert {path: path.read_bytes() for path in before} == before
+
+    with pytest.raises(VideoDecodeError, match=r"zero\.mp4: open: .*all 5 videos of this batch failed"):
+        VideoCollator(IDENTITY, 8, variant, train=True, skip_log=log)(rows[:2] + rows[3:])
+    assert len(log) == 5  # each broken video listed once
+    assert {path: path.read_bytes() for path in before} == before
+
+
+def test_rows_from_datasets_video_columns(make_video):
+    from datasets import Dataset, Video
+
+    paths = [str(make_video("a.mp4", 24)), str(make_video("b.avi", 24, seed=1))]
+    plain = Dataset.from_dict({"video": paths, "label": [0, 1]})
+    variant = SamplingVariant(coverage=100, stride=3)
+    collator = VideoCollator(IDENTITY, 8, variant, train=False)
+    for feature in (Video(decode=False), Video()):
+        dataset = plain.cast_column("video", feature)
+        batch = collator([dataset[0], dataset[1]])
+        for clip in batch["pixel_values"]:
+            assert _numbers(clip, 24) == variant.indices(24, 8).tolist()
+    with pytest.raises(KeyError, match="no label column 'target'"):
+        VideoCollator(IDENTITY, 8, variant, train=False, label_column="target")([{"video": paths[0], "label": 0}])
+
+
+def test_skips_in_dataloader_workers_reach_the_spool(make_video, broken_videos, tmp_path):
+    good = str(make_video("good.mp4", 20))
+    rows = [{"video": good, "label": 0}, {"video": str(broken_videos["text.avi"][0]), "label": 1}] * 2
+    log = SkipLog(spool=tmp_path / "skipped.spool.csv")
+    collator = VideoCollator(IDENTITY, 4, SamplingVariant(), train=True, skip_log=log)
+    loader = torch.utils.data.DataLoader(rows, batch_size=2, num_workers=2, collate_fn=collator)
+    labels = [batch["labels"].tolist() for batch in loader]
+    assert labels == [[0], [0]]
+    assert [(row["path"], row["stage"]) for row in log.rows] == [(str(broken_videos["text.avi"][0]), "open")]

@@ -1,0 +1,467 @@
+"""Every dataset layout, built here as a small real tree of encoded videos, loads into the same columns."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pytest
+from conftest import numbered_frames, write_video
+
+from inforates.configs import DataArguments
+from inforates.data.decoding import video_source
+from inforates.data.skips import SkipLog
+from inforates.data.sources import DatasetError, VideoRecord, carve_validation, load_video_dataset, subsample
+from inforates.data.synthetic import CLASS_NAMES, generate_synthetic
+
+
+def tiny(path: Path, num_frames: int = 3, seed: int = 0) -> Path:
+    return write_video(path, numbered_frames(num_frames, 16, 16, seed=seed), fps=10.0)
+
+
+def snapshot(root: Path) -> dict:
+    """Every file under ``root`` with its size and modification time: loading must change none of them."""
+    return {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+def class_of(dataset: datasets.Dataset, i: int) -> str:
+    return dataset.features["label"].int2str(dataset[i]["label"])
+
+
+def paths(dataset: datasets.Dataset) -> list[str]:
+    return [video_source(v) for v in dataset.cast_column("video", datasets.Video(decode=False))["video"]]
+
+
+def check_columns(splits: datasets.DatasetDict) -> None:
+    """The contract every source keeps."""
+    names = None
+    ids = []
+    for split, dataset in splits.items():
+        assert split in ("train", "validation", "test")
+        assert isinstance(dataset.features["video"], datasets.Video)
+        label = dataset.features["label"]
+        assert isinstance(label, datasets.ClassLabel) and label.names == sorted(label.names, key=_natural)
+        names = names or label.names
+        assert label.names == names
+        assert dataset.features["video_id"].dtype == dataset.features["group"].dtype == "string"
+        ids += list(dataset["video_id"])
+    assert len(ids) == len(set(ids))
+
+
+def _natural(name: str):
+    return (0, int(name), "") if name.isdigit() else (1, 0, name)
+
+
+# --- videofolder ------------------------------------------------------------------------------------------------
+@pytest.fixture
+def videofolder(tmp_path):
+    root = tmp_path / "clips"
+    for k, ext in enumerate([".mp4", ".avi", ".webm", ".mkv", ".mov", ".mp4"]):
+        tiny(root / "train" / "jump" / f"j{k}{ext}")
+        tiny(root / "train" / "run" / f"r{k}.mp4")
+    for k in range(2):
+        tiny(root / "test" / "jump" / f"j{k}.mp4")
+        tiny(root / "test" / "run" / f"r{k}.mp4")
+    (root / "train" / "run" / "notes.txt").write_text("not a video")
+    return root
+
+
+def test_videofolder_carves_validation_from_train_only(videofolder):
+    before = snapshot(videofolder)
+    args = DataArguments(dataset_dir=str(videofolder), validation_fraction=0.34)
+    splits = load_video_dataset(args, seed=1)
+    check_columns(splits)
+    assert list(splits) == ["train", "validation", "test"]
+    assert splits["train"].features["label"].names == ["jump", "run"]
+    assert {len(s) for s in (splits["train"], splits["validation"], splits["test"])} == {8, 4}
+    assert sorted(class_of(splits["validation"], i) for i in range(4)) == ["jump", "jump", "run", "run"]
+    for split, dataset in splits.items():
+        for i, path in enumerate(paths(dataset)):
+            assert Path(path).parent.name == class_of(dataset, i)
+            assert Path(path).parts[-3] == ("train" if split == "validation" else split)
+    assert sorted(Path(p).suffix for p in paths(splits["train"]) + paths(splits["validation"])).count(".avi") == 1
+    assert splits["test"][0]["video"].metadata.num_frames == 3  # decoded lazily by torchcodec
+    assert list(splits["test"]["video_id"]) == [
+        "test/jump/j0.mp4",
+        "test/jump/j1.mp4",
+        "test/run/r0.mp4",
+        "test/run/r1.mp4",
+    ]
+    again = load_video_dataset(args, seed=1)
+    assert list(again["validation"]["video_id"]) == list(splits["validation"]["video_id"])
+    other = load_video_dataset(args, seed=2)
+    assert sorted(list(other["train"]["video_id"]) + list(other["validation"]["video_id"])) == sorted(
+        list(splits["train"]["video_id"]) + list(splits["validation"]["video_id"])
+    )
+    assert snapshot(videofolder) == before
+
+
+def test_videofolder_val_folder_is_the_validation_split(tmp_path):
+    for split in ("train", "val", "test"):
+        for cls in ("a", "b"):
+            tiny(tmp_path / split / cls / f"{split}_{cls}.mp4")
+    splits = load_video_dataset(DataArguments(dataset_dir=str(tmp_path)))
+    assert {name: len(s) for name, s in splits.items()} == {"train": 2, "validation": 2, "test": 2}
+
+
+def test_videofolder_ucf_names_carry_their_group(tmp_path):
+    for g in range(1, 5):
+        for cls in ("Archery", "Bowling"):
+            tiny(tmp_path / "train" / cls / f"v_{cls}_g{g:02d}_c01.avi")
+    splits = load_video_dataset(DataArguments(dataset_dir=str(tmp_path), validation_fraction=0.25), seed=0)
+    train_groups, val_groups = set(splits["train"]["group"]), set(splits["validation"]["group"])
+    assert len(val_groups) == 1 and not train_groups & val_groups
+    assert train_groups | val_groups == {"g01", "g02", "g03", "g04"}
+
+
+@pytest.mark.parametrize(
+    "layout, message",
+    [
+        ({}, "no train/validation/test folder"),
+        ({"train/a/x.mp4": 1, "test/a/": 0}, r"test: no videos in its class folders"),
+        ({"train/a/x.mp4": 1, "train/y.mp4": 1}, r"train: holds videos outside class folders \(e.g. y.mp4\)"),
+        ({"train/a/x.mp4": 1, "test/b/y.mp4": 1}, r"test has classes that train lacks \(b\)"),
+        ({"train/a/x.mp4": 1, "val/a/y.mp4": 1, "validation/a/z.mp4": 1}, "both val/ and validation/"),
+    ],
+)
+def test_videofolder_bad_layouts_are_explained(tmp_path, layout, message):
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "README.txt").write_text("user file")
+    for relative, is_video in layout.items():
+        if is_video:
+            tiny(root / relative)
+        else:
+            (root / relative).mkdir(parents=True)
+    before = snapshot(root)
+    with pytest.raises(DatasetError, match=message) as err:
+        load_video_dataset(DataArguments(dataset_dir=str(root)))
+    assert str(root) in str(err.value)
+    assert snapshot(root) == before
+
+
+def test_missing_dataset_dir_names_the_key(tmp_path):
+    with pytest.raises(ValueError, match=r"dataset_dir=.*nowhere.*folder not found"):
+        load_video_dataset(DataArguments(dataset_dir=str(tmp_path / "nowhere")))
+    with pytest.raises(ValueError, match="dataset_dir is not set"):
+        load_video_dataset(DataArguments())
+
+
+# --- UCF-101 ----------------------------------------------------------------------------------------------------
+UCF_CLASSES = ["ApplyEyeMakeup", "Archery", "Bowling"]
+
+
+@pytest.fixture(scope="module")
+def ucf_template(tmp_path_factory):
+    """UCF-101/<Class>/v_<Class>_gXX_cYY.avi (MPEG-4 Part 2, like the release) + ucfTrainTestlist/ with CRLF lines.
+    Split 1: groups 1-2 test, 3-7 train."""
+    root = tmp_path_factory.mktemp("ucf")
+    videos, lists = root / "UCF-101", root / "ucfTrainTestlist"
+    lists.mkdir()
+    train, test = [], []
+    for label, cls in enumerate(UCF_CLASSES, 1):
+        for g in range(1, 8):
+            name = f"{cls}/v_{cls}_g{g:02d}_c01.avi"
+            tiny(videos / name, seed=g)
+            (test if g <= 2 else train).append(name)
+            if g > 2:
+                train[-1] += f" {label}"
+    (lists / "classInd.txt").write_text("".join(f"{i} {c}\r\n" for i, c in enumerate(UCF_CLASSES, 1)))
+    (lists / "trainlist01.txt").write_text("".join(f"{line}\r\n" for line in train))
+    (lists / "testlist01.txt").write_text("".join(f"{line}\r\n" for line in test))
+    return root
+
+
+@pytest.fixture
+def ucf(ucf_template, tmp_path):
+    """A fresh copy of the UCF-101 tree for each test (some tests change it)."""
+    return Path(shutil.copytree(ucf_template, tmp_path / "ucf"))
+
+
+def test_ucf101_groups_never_straddle_splits(ucf):
+    before = snapshot(ucf)
+    for seed in (0, 1, 2):
+        splits = load_video_dataset(DataArguments(dataset_source="ucf101", dataset_dir=str(ucf)), seed=seed)
+        check_columns(splits)
+        assert splits["train"].features["label"].names == UCF_CLASSES
+        groups = {name: set(split["group"]) for name, split in splits.items()}
+        assert groups["test"] == {"g01", "g02"}
+        assert len(groups["validation"]) == 1  # 10 % of 5 groups -> one whole group
+        assert groups["train"] | groups["validation"] == {f"g{g:02d}" for g in range(3, 8)}
+        assert not groups["train"] & groups["validation"]
+        for split in splits.values():
+            for i, path in enumerate(paths(split)):
+                assert Path(path).parent.name == class_of(split, i)
+                assert split[i]["video_id"] == Path(path).stem and f"_{split[i]['group']}_" in path
+        assert sorted(class_of(splits["validation"], i) for i in range(3)) == UCF_CLASSES
+    assert snapshot(ucf) == before
+
+
+def test_ucf101_videos_folder_itself_and_explicit_lists(ucf):
+    args = DataArguments(
+        dataset_source="ucf101", dataset_dir=str(ucf / "UCF-101"), annotations_path=str(ucf / "ucfTrainTestlist")
+    )
+    splits = load_video_dataset(args)
+    assert sum(len(s) for s in splits.values()) == 21
+
+
+def test_ucf101_missing_videos_are_recorded_not_fatal(ucf, caplog):
+    gone = ucf / "UCF-101" / "Archery" / "v_Archery_g05_c01.avi"
+    gone.rename(ucf / "elsewhere.avi")
+    log = SkipLog()
+    with caplog.at_level(logging.WARNING):
+        splits = load_video_dataset(DataArguments(dataset_source="ucf101", dataset_dir=str(ucf)), skip_log=log)
+    assert sum(len(s) for s in splits.values()) == 20
+    assert [(row["path"], row["stage"]) for row in log.rows] == [(str(gone), "missing")]
+    assert "1 videos listed in UCF-101 split 1 lists are missing" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "listing, message",
+    [
+        ("testlist01.txt", r"testlist01.txt:1: class 'Yoga' is not in classInd.txt"),
+        ("trainlist01.txt", r"trainlist01.txt:1: label 2 is 'Archery' in classInd.txt but the path is in Bowling/"),
+    ],
+)
+def test_ucf101_unknown_classes_are_errors(ucf, listing, message):
+    path = ucf / "ucfTrainTestlist" / listing
+    extra = "Bowling/v_Bowling_g03_c02.avi 2" if listing.startswith("train") else "Yoga/v_Yoga_g01_c01.avi"
+    path.write_text(f"{extra}\r\n" + path.read_text())
+    with pytest.raises(DatasetError, match=message):
+        load_video_dataset(DataArguments(dataset_source="ucf101", dataset_dir=str(ucf)))
+
+
+def test_ucf101_without_lists_says_where_it_looked(ucf, tmp_path):
+    with pytest.raises(DatasetError, match=r"classInd.txt.*set annotations_path"):
+        args = DataArguments(dataset_source="ucf101", dataset_dir=str(ucf), annotations_path=str(tmp_path / "x"))
+        load_video_dataset(args)
+    with pytest.raises(DatasetError, match="trainlist02.txt: not found"):
+        load_video_dataset(DataArguments(dataset_source="ucf101", dataset_dir=str(ucf), ucf_split=2))
+
+
+# --- manifest ---------------------------------------------------------------------------------------------------
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_manifest_csv_with_splits_and_relative_paths(tmp_path):
+    rows = []
+    for k in range(4):
+        for label in ("2", "10"):
+            split = "train" if k < 3 else "test"
+            rows.append({"path": f"videos/{label}_{k}.mp4", "label": label, "split": split})
+            tiny(tmp_path / rows[-1]["path"])
+    manifest = write_csv(tmp_path / "list.csv", rows)
+    splits = load_video_dataset(DataArguments(dataset_source="manifest", manifest_path=str(manifest)), seed=0)
+    check_columns(splits)
+    assert splits["train"].features["label"].names == ["2", "10"]  # integer labels keep their order
+    assert {name: len(s) for name, s in splits.items()} == {"train": 4, "validation": 2, "test": 2}
+    assert list(splits["test"]["video_id"]) == ["videos/2_3.mp4", "videos/10_3.mp4"]
+    for split in splits.values():
+        for i, path in enumerate(paths(split)):
+            assert Path(path).name.split("_")[0] == class_of(split, i) and Path(path).is_absolute()
+
+
+def test_manifest_jsonl_without_split_is_all_test(tmp_path):
+    lines = []
+    for k, label in enumerate(["b", "a", "b"]):
+        video = tiny(tmp_path / "v" / f"{k}.mp4")
+        lines.append(json.dumps({"path": str(video), "label": label, "group": f"person{k % 2}"}))
+    manifest = tmp_path / "eval.jsonl"
+    manifest.write_text("\n".join(lines) + "\n\n")
+    splits = load_video_dataset(DataArguments(dataset_source="manifest", manifest_path=str(manifest)))
+    assert list(splits) == ["test"]
+    assert splits["test"].features["label"].names == ["a", "b"]
+    assert list(splits["test"]["group"]) == ["person0", "person1", "person0"]
+    assert [class_of(splits["test"], i) for i in range(3)] == ["b", "a", "b"]
+
+
+def test_manifest_paths_relative_to_dataset_dir_and_missing_rows_recorded(tmp_path):
+    data = tmp_path / "data"
+    tiny(data / "x.mp4")
+    (tmp_path / "lists").mkdir()
+    rows = [{"path": "x.mp4", "label": "a"}, {"path": "gone.mp4", "label": "a"}]
+    manifest = write_csv(tmp_path / "lists" / "m.csv", rows)
+    log = SkipLog()
+    args = DataArguments(dataset_source="manifest", manifest_path=str(manifest), dataset_dir=str(data))
+    splits = load_video_dataset(args, skip_log=log)
+    assert len(splits["test"]) == 1 and [r["path"] for r in log.rows] == [str(data / "gone.mp4")]
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([{"file": "x.mp4", "label": "a"}], r"no path column \(it has file, label\)"),
+        ([{"path": "x.mp4", "label": "a", "split": "dev"}], r"row 2: split 'dev' is not train, validation or test"),
+        ([{"path": "x.mp4", "label": ""}], "row 2 has an empty path or label"),
+        ([{"path": "nope.mp4", "label": "a"}], r"none of its 1 videos exists"),
+        (
+            [{"path": "x.mp4", "label": "a", "split": "train"}, {"path": "x.mp4", "label": "b", "split": "test"}],
+            r"test has classes that train lacks \(b\)",
+        ),
+    ],
+)
+def test_manifest_bad_rows_are_named(tmp_path, rows, message):
+    tiny(tmp_path / "x.mp4")
+    manifest = write_csv(tmp_path / "m.csv", rows)
+    with pytest.raises(DatasetError, match=message) as err:
+        load_video_dataset(DataArguments(dataset_source="manifest", manifest_path=str(manifest)))
+    assert "m.csv" in str(err.value)
+
+
+# --- hub (save_to_disk) -----------------------------------------------------------------------------------------
+def test_hub_folder_renames_columns_aligns_labels_and_carves_validation(tmp_path):
+    names = ["swim", "climb"]  # deliberately not sorted
+    splits, truth = {}, {}
+    for split, n in (("train", 8), ("test", 2)):
+        clips = [str(tiny(tmp_path / "clips" / f"{split}{k}.mp4")) for k in range(n)]
+        actions = [k % 2 for k in range(n)]
+        truth.update({clip: names[action] for clip, action in zip(clips, actions)})
+        features = datasets.Features({"clip": datasets.Value("string"), "action": datasets.ClassLabel(names=names)})
+        splits[split] = datasets.Dataset.from_dict({"clip": clips, "action": actions}, features=features)
+    datasets.DatasetDict(splits).save_to_disk(str(tmp_path / "saved"))
+
+    saved = str(tmp_path / "saved")
+    args = DataArguments(
+        dataset_source="hub", dataset_name=saved, video_column="clip", label_column="action", validation_fraction=0.25
+    )
+    loaded = load_video_dataset(args, seed=0)
+    check_columns(loaded)
+    assert {name: len(s) for name, s in loaded.items()} == {"train": 6, "validation": 2, "test": 2}
+    assert loaded["train"].features["label"].names == ["climb", "swim"]
+    for split in loaded.values():
+        for i, path in enumerate(paths(split)):
+            assert class_of(split, i) == truth[path]
+    assert list(loaded["test"]["video_id"]) == ["test0", "test1"] and set(loaded["test"]["group"]) == {""}
+    assert loaded["test"][0]["video"].metadata.num_frames == 3
+
+
+def test_hub_string_labels_and_missing_columns(tmp_path):
+    clips = [str(tiny(tmp_path / f"{k}.mp4")) for k in range(3)]
+    datasets.Dataset.from_dict({"video": clips, "label": ["b", "a", "b"]}).save_to_disk(str(tmp_path / "one"))
+    loaded = load_video_dataset(DataArguments(dataset_source="hub", dataset_name=str(tmp_path / "one")))
+    assert list(loaded) == ["test"] and loaded["test"].features["label"].names == ["a", "b"]
+    assert list(loaded["test"]["label"]) == [1, 0, 1]
+    with pytest.raises(DatasetError, match=r"no column 'clip' \(columns: video, label\); set video_column"):
+        load_video_dataset(
+            DataArguments(dataset_source="hub", dataset_name=str(tmp_path / "one"), video_column="clip")
+        )
+
+
+# --- Kinetics ---------------------------------------------------------------------------------------------------
+def test_kinetics_maps_annotations_to_clips_and_reports_missing(tmp_path, caplog):
+    clips, annotations = tmp_path / "k400", tmp_path / "annotations"
+    annotations.mkdir()
+    tables = {"train.csv": [], "validate.csv": []}
+    clip_specs = [  # (label, split, folder under k400/; None: not downloaded)
+        ("abseiling", "train", "train"),
+        ("air drumming", "train", "train/air drumming"),
+        ("abseiling", "train", "."),
+        ("abseiling", "val", "val"),
+        ("air drumming", "val", "val"),
+        ("air drumming", "train", None),
+    ]
+    for k, (label, split, folder) in enumerate(clip_specs):
+        youtube_id = f"yt{k}-_x"
+        row = {"label": label, "youtube_id": youtube_id, "time_start": 10 * k, "time_end": 10 * k + 10, "split": split}
+        tables["train.csv" if split == "train" else "validate.csv"].append(row)
+        if folder is not None:
+            tiny(clips / folder / f"{youtube_id}_{10 * k:06d}_{10 * k + 10:06d}.mp4")
+    for name, rows in tables.items():
+        write_csv(annotations / name, rows)
+    before = snapshot(clips)
+    log = SkipLog()
+    args = DataArguments(dataset_source="kinetics", dataset_dir=str(clips), annotations_path=str(annotations))
+    with caplog.at_level(logging.WARNING):
+        splits = load_video_dataset(args, skip_log=log)
+    check_columns(splits)
+    assert {name: len(s) for name, s in splits.items()} == {"train": 3, "validation": 2}
+    assert splits["train"].features["label"].names == ["abseiling", "air drumming"]
+    assert list(splits["validation"]["video_id"]) == ["yt3-_x_000030_000040", "yt4-_x_000040_000050"]
+    assert [class_of(splits["train"], i) for i in range(3)] == ["abseiling", "air drumming", "abseiling"]
+    assert [(Path(r["path"]).name, r["stage"]) for r in log.rows] == [("yt5-_x_000050_000060", "missing")]
+    assert "1 videos listed in Kinetics annotations" in caplog.text
+    assert snapshot(clips) == before
+
+
+def test_kinetics_rows_without_labels_are_errors(tmp_path):
+    tiny(tmp_path / "clips" / "a_000000_000010.mp4")
+    table = write_csv(tmp_path / "test.csv", [{"label": "", "youtube_id": "a", "time_start": 0, "time_end": 10}])
+    args = DataArguments(dataset_source="kinetics", dataset_dir=str(tmp_path / "clips"), annotations_path=str(table))
+    with pytest.raises(DatasetError, match=r"test.csv: a row lacks label"):
+        load_video_dataset(args)
+
+
+# --- synthetic --------------------------------------------------------------------------------------------------
+def test_synthetic_source_adds_frequency_columns(tmp_path):
+    root = generate_synthetic(
+        tmp_path / "synth", num_frames=8, fps=8.0, size=16, videos_per_class={"train": 2, "validation": 1, "test": 1}
+    )
+    splits = load_video_dataset(DataArguments(dataset_source="synthetic", dataset_dir=str(root)))
+    check_columns(splits)
+    assert splits["train"].features["label"].names == sorted(CLASS_NAMES)
+    assert {name: len(s) for name, s in splits.items()} == {"train": 12, "validation": 6, "test": 6}
+    with open(root / "metadata.csv", newline="") as f:
+        metadata = {row["video_id"]: row for row in csv.DictReader(f)}
+    for name, split in splits.items():
+        for i in range(len(split)):
+            row = {k: v for k, v in split[i].items() if k != "video"}
+            expected = metadata[row["video_id"]]
+            assert (name, class_of(split, i)) == (expected["split"], expected["class"])
+            assert row["f_hz"] == float(expected["f_hz"]) and row["fps"] == 8.0
+            assert f"{row['shape']}_{row['direction']}" == expected["class"]
+
+
+def test_synthetic_source_generates_when_missing(tmp_path):
+    args = DataArguments(dataset_source="synthetic", dataset_dir=str(tmp_path / "new"), synth_scale=0.02, synth_seed=4)
+    splits = load_video_dataset(args)
+    assert {name: len(s) for name, s in splits.items()} == {"train": 6, "validation": 6, "test": 6}
+    assert (tmp_path / "new" / "synthetic.json").is_file()
+
+
+# --- subsets ----------------------------------------------------------------------------------------------------
+def labelled(counts: list[int]) -> datasets.Dataset:
+    labels = [c for c, n in enumerate(counts) for _ in range(n)]
+    names = [f"c{i}" for i in range(len(counts))]
+    features = datasets.Features({"label": datasets.ClassLabel(names=names), "row": datasets.Value("int64")})
+    return datasets.Dataset.from_dict({"label": labels, "row": list(range(len(labels)))}, features=features)
+
+
+def test_subsample_is_seeded_stratified_and_ordered():
+    data = labelled([60, 30, 9, 1])
+    subset = subsample(data, 20, seed=3)
+    counts = np.bincount(list(subset["label"]), minlength=4)
+    # shares 12, 6, 1.8, 0.2 -> largest remainder 12, 6, 2, 0 -> the empty class takes one from the largest
+    assert counts.tolist() == [11, 6, 2, 1]
+    assert list(subset["row"]) == sorted(subset["row"])
+    assert list(subsample(data, 20, seed=3)["row"]) == list(subset["row"])
+    assert list(subsample(data, 20, seed=4)["row"]) != list(subset["row"])
+    assert subsample(data, 500, seed=0) is data and subsample(data, None) is data
+    assert np.bincount(list(subsample(data, 2, seed=0)["label"]), minlength=4).tolist() == [1, 1, 0, 0]
+    with pytest.raises(ValueError, match="n must be an integer >= 1"):
+        subsample(data, 0)
+
+
+def test_max_videos_apply_to_train_and_validation(videofolder):
+    args = DataArguments(dataset_dir=str(videofolder), max_train_videos=4, max_validation_videos=2)
+    splits = load_video_dataset(args, seed=0)
+    assert {name: len(s) for name, s in splits.items()} == {"train": 4, "validation": 2, "test": 4}
+    assert sorted(np.bincount(list(splits["train"]["label"])).tolist()) == [2, 2]
+
+
+def test_carve_validation_by_group_keeps_every_group_whole():
+    records = [VideoRecord(f"{g}{k}", f"c{k % 3}", "train", f"{g}{k}", f"g{g}") for g in range(10) for k in range(6)]
+    records += [VideoRecord("t", "c0", "test", "t", "g0")]
+    carve_validation(records, 0.2, seed=5)
+    held = {r.group for r in records if r.split == "validation"}
+    assert len(held) == 2 and not held & {r.group for r in records if r.split == "train"}
+    assert records[-1].split == "test"
