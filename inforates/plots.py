@@ -1,0 +1,279 @@
+"""Figures from result tables. matplotlib only (``Figure`` objects, no pyplot state, Agg when saved).
+
+Every function returns a :class:`matplotlib.figure.Figure`; :func:`save_figure` writes it in the asked formats:
+
+    >>> from inforates.plots import accuracy_heatmap, save_figure
+    >>> fig = accuracy_heatmap(results, model="videomae")                    # doctest: +SKIP
+    >>> save_figure(fig, "out/figures/videomae/accuracy_heatmap", ["png"])  # doctest: +SKIP
+    [PosixPath('out/figures/videomae/accuracy_heatmap.png')]
+
+Per model: ``accuracy_heatmap``, ``accuracy_vs_coverage``, ``per_class_distribution_by_coverage``,
+``per_class_representative``, ``aliasing_drop_hist``. Across models: ``comparison_accuracy_vs_coverage``,
+``comparison_heatmaps``, ``comparison_best_accuracy``, ``critical_difference``. The synthetic benchmark:
+``aliasing_collapse``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from . import stats
+
+
+COVERAGE_LABEL = "Coverage (% of the clip)"
+ACCURACY_LABEL = "Top-1 accuracy"
+CMAP = "viridis"
+
+
+def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png",), dpi: int = 150) -> list[Path]:
+    """Write ``stem.<fmt>`` for each format (png, svg, pdf); returns the paths."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in formats:
+        path = stem.with_suffix(f".{fmt}")
+        fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata=None if fmt != "png" else {"Software": None})
+        paths.append(path)
+    return paths
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _interval(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap interval where present, else Wilson."""
+    if {"boot_low", "boot_high"} <= set(df.columns) and df["boot_low"].notna().all():
+        return df["boot_low"].to_numpy(float), df["boot_high"].to_numpy(float)
+    return df["ci_low"].to_numpy(float), df["ci_high"].to_numpy(float)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Per model
+# ---------------------------------------------------------------------------------------------------------------
+def _draw_heatmap(ax, results: pd.DataFrame, norm: Normalize):
+    wide = results.pivot_table(index="coverage", columns="stride", values="accuracy", aggfunc="mean")
+    wide = wide.sort_index(ascending=False).sort_index(axis=1)
+    image = ax.imshow(wide.to_numpy(), cmap=CMAP, norm=norm, aspect="auto")
+    ax.set_xticks(range(wide.shape[1]), [str(s) for s in wide.columns])
+    ax.set_yticks(range(wide.shape[0]), [_fmt(c) for c in wide.index])
+    ax.set_xlabel("Stride (frames)")
+    ax.set_ylabel(COVERAGE_LABEL)
+    mid = (norm.vmin + norm.vmax) / 2
+    for i in range(wide.shape[0]):
+        for j in range(wide.shape[1]):
+            value = wide.iat[i, j]
+            if np.isfinite(value):
+                color = "black" if value > mid else "white"
+                ax.text(j, i, f"{value:.3f}", ha="center", va="center", color=color, fontsize=8)
+    return image
+
+
+def accuracy_heatmap(results: pd.DataFrame, model: str) -> Figure:
+    """Coverage x stride accuracy of one model, each cell annotated."""
+    df = results[results["model"] == model]
+    fig = Figure(figsize=(6.4, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    norm = Normalize(df["accuracy"].min(), df["accuracy"].max())
+    image = _draw_heatmap(ax, df, norm)
+    fig.colorbar(image, ax=ax, label=ACCURACY_LABEL)
+    ax.set_title(f"{model}: accuracy by coverage and stride")
+    return fig
+
+
+def accuracy_vs_coverage(accuracy: pd.DataFrame, model: str) -> Figure:
+    """Accuracy against coverage, one line per stride, with a 95 % band (cluster bootstrap, else Wilson)."""
+    df = accuracy[accuracy["model"] == model]
+    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
+    ax = fig.add_subplot()
+    for stride, sdf in df.groupby("stride", sort=True):
+        sdf = sdf.sort_values("coverage")
+        low, high = _interval(sdf)
+        (line,) = ax.plot(sdf["coverage"], sdf["accuracy"], marker="o", label=f"stride {stride}")
+        ax.fill_between(sdf["coverage"], low, high, color=line.get_color(), alpha=0.15, linewidth=0)
+    ax.set_xlabel(COVERAGE_LABEL)
+    ax.set_ylabel(ACCURACY_LABEL)
+    ax.set_title(f"{model}: accuracy vs coverage (95 % CI bands)")
+    ax.set_xticks(sorted(df["coverage"].unique()))
+    ax.grid(alpha=0.3)
+    ax.legend(title="Stride", fontsize=8)
+    return fig
+
+
+def _class_by_coverage(per_class: pd.DataFrame) -> pd.DataFrame:
+    """Classes x coverages of per-class accuracy averaged over strides."""
+    return stats.coverage_blocks(per_class)
+
+
+def per_class_distribution_by_coverage(per_class: pd.DataFrame, model: str) -> Figure:
+    """Distribution of per-class accuracy (averaged over strides) at each coverage: box plot and violin plot."""
+    wide = _class_by_coverage(per_class[per_class["model"] == model])
+    data = [wide[c].dropna().to_numpy() for c in wide.columns]
+    labels = [_fmt(c) for c in wide.columns]
+    fig = Figure(figsize=(10, 4.4), layout="constrained")
+    box_ax, violin_ax = fig.subplots(1, 2, sharey=True)
+    box_ax.boxplot(data, tick_labels=labels, showmeans=True)
+    box_ax.set_title("Box plot (triangle: mean)")
+    violin_ax.violinplot(data, showmedians=True)
+    violin_ax.set_xticks(range(1, len(labels) + 1), labels)
+    violin_ax.set_title("Violin plot (bar: median)")
+    for ax in (box_ax, violin_ax):
+        ax.set_xlabel(COVERAGE_LABEL)
+        ax.grid(axis="y", alpha=0.3)
+    box_ax.set_ylabel("Per-class accuracy (mean over strides)")
+    fig.suptitle(f"{model}: per-class accuracy by coverage ({len(wide)} classes)")
+    return fig
+
+
+def per_class_representative(per_class: pd.DataFrame, sensitivity: pd.DataFrame, model: str, n: int = 5) -> Figure:
+    """Accuracy vs coverage of the ``n`` most sensitive and the ``n`` most robust classes (by aliasing drop)."""
+    wide = _class_by_coverage(per_class[per_class["model"] == model])
+    ranked = sensitivity.sort_values("drop", ascending=False)
+    n = max(1, min(n, len(ranked) // 2))
+    groups = (("Most sensitive", ranked.head(n)), ("Most robust", ranked.tail(n).iloc[::-1]))
+    fig = Figure(figsize=(11, 4.4), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, (title, rows) in zip(axes, groups):
+        for cls, drop in zip(rows["class"], rows["drop"]):
+            ax.plot(wide.columns, wide.loc[cls], marker="o", label=f"{cls} ({drop:+.2f})")
+        ax.set_title(f"{title} classes (drop 100 % -> 25 %)")
+        ax.set_xlabel(COVERAGE_LABEL)
+        ax.set_xticks(list(wide.columns))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("Per-class accuracy (mean over strides)")
+    fig.suptitle(f"{model}: representative classes")
+    return fig
+
+
+def aliasing_drop_hist(
+    sensitivity: pd.DataFrame, model: str, thresholds: tuple[float, float] = stats.TIER_THRESHOLDS
+) -> Figure:
+    """Histogram of per-class aliasing drops with the tier thresholds."""
+    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
+    ax = fig.add_subplot()
+    drops = sensitivity["drop"].to_numpy(float)
+    ax.hist(drops, bins=min(30, max(5, len(drops) // 3)), color="tab:blue", alpha=0.8, edgecolor="white")
+    counts = sensitivity["tier"].value_counts()
+    ax.axvline(thresholds[0], color="tab:green", linestyle="--", label=f"robust < {thresholds[0]:g}")
+    ax.axvline(thresholds[1], color="tab:red", linestyle="--", label=f"sensitive >= {thresholds[1]:g}")
+    ax.axvline(float(np.mean(drops)), color="black", linestyle=":", label=f"mean {np.mean(drops):+.3f}")
+    tiers = ", ".join(f"{counts.get(t, 0)} {t}" for t in ("robust", "moderate", "sensitive"))
+    ax.set_title(f"{model}: per-class aliasing drop ({tiers})", fontsize=10)
+    ax.set_xlabel("Accuracy at 100 % minus at 25 % coverage (mean over strides)")
+    ax.set_ylabel("Classes")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Across models
+# ---------------------------------------------------------------------------------------------------------------
+def comparison_accuracy_vs_coverage(accuracy: pd.DataFrame) -> Figure:
+    """One panel per stride, one line per model (95 % bands), shared y axis."""
+    strides = sorted(accuracy["stride"].unique())
+    fig = Figure(figsize=(3.2 * len(strides) + 1, 3.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(strides), sharey=True))
+    for ax, stride in zip(axes, strides):
+        for model, mdf in accuracy[accuracy["stride"] == stride].groupby("model", sort=False):
+            mdf = mdf.sort_values("coverage")
+            low, high = _interval(mdf)
+            (line,) = ax.plot(mdf["coverage"], mdf["accuracy"], marker="o", markersize=4, label=model)
+            ax.fill_between(mdf["coverage"], low, high, color=line.get_color(), alpha=0.15, linewidth=0)
+        ax.set_title(f"stride {stride}")
+        ax.set_xlabel(COVERAGE_LABEL, fontsize=8)
+        ax.set_xticks(sorted(accuracy["coverage"].unique()))
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(ACCURACY_LABEL)
+    axes[-1].legend(fontsize=8)
+    fig.suptitle("Accuracy vs coverage by stride, all models (95 % CI bands)")
+    return fig
+
+
+def comparison_heatmaps(results: pd.DataFrame) -> Figure:
+    """One coverage x stride heatmap per model on one shared colour scale."""
+    models = list(dict.fromkeys(results["model"]))
+    fig = Figure(figsize=(4.2 * len(models) + 1, 4.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(models), sharey=True))
+    norm = Normalize(results["accuracy"].min(), results["accuracy"].max())
+    image = None
+    for ax, model in zip(axes, models):
+        image = _draw_heatmap(ax, results[results["model"] == model], norm)
+        ax.set_title(model)
+    for ax in axes[1:]:
+        ax.set_ylabel("")
+    fig.colorbar(image, ax=list(axes), label=f"{ACCURACY_LABEL} (shared scale)")
+    fig.suptitle("Accuracy by coverage and stride")
+    return fig
+
+
+def comparison_best_accuracy(best: pd.DataFrame) -> Figure:
+    """Each model's best cell as a bar with its 95 % interval, labelled with the variant."""
+    fig = Figure(figsize=(1.8 * len(best) + 2.5, 4.4), layout="constrained")
+    ax = fig.add_subplot()
+    low, high = _interval(best)
+    acc = best["accuracy"].to_numpy(float)
+    x = np.arange(len(best))
+    colors = [f"C{i}" for i in range(len(best))]
+    ax.bar(x, acc, yerr=[acc - low, high - acc], capsize=6, color=colors, alpha=0.85)
+    for xi, a, hi, variant in zip(x, acc, high, best["variant"]):
+        ax.text(xi, hi + 0.01, f"{a:.3f}\n{variant}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, best["model"])
+    ax.set_ylabel(ACCURACY_LABEL)
+    ax.set_ylim(max(0.0, float(np.nanmin(low)) - 0.1), min(1.08, float(np.nanmax(high)) + 0.1))
+    ax.set_title("Best accuracy per model (95 % CI)")
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def critical_difference(mean_ranks: dict, p_values: pd.DataFrame, title: str, alpha: float = 0.05) -> Figure:
+    """Critical-difference diagram (scikit-posthocs): mean ranks, bars join groups not significantly different."""
+    import scikit_posthocs as sp
+
+    fig = Figure(figsize=(7, 0.5 * len(mean_ranks) + 1.6), layout="constrained")
+    ax = fig.add_subplot()
+    sp.critical_difference_diagram(pd.Series(mean_ranks), p_values, ax=ax, alpha=alpha)
+    fig.suptitle(f"{title}\nmean rank (1 = best); bars join groups not significantly different", fontsize=10)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The synthetic benchmark
+# ---------------------------------------------------------------------------------------------------------------
+def aliasing_collapse(predictions: pd.DataFrame, bins_per_half_cycle: int = 3, min_distinct: int = 3) -> Figure:
+    """Direction accuracy against x = f * spacing / fps (binned, pooled over models and variants), with the
+    predicted curve (1 while frac(x) < 0.5, 0 above) and the Nyquist line at x = 0.5. Bin edges fall on every
+    multiple of 0.5, so no bin mixes both sides of a reversal."""
+    table = stats.aliasing_table(predictions, min_distinct)
+    fig = Figure(figsize=(7, 4.4), layout="constrained")
+    ax = fig.add_subplot()
+    x_max = max(1.0, float(np.ceil(table["x"].max() * 2) / 2)) if len(table) else 1.0
+    edges = np.linspace(0, x_max, int(round(x_max * 2 * bins_per_half_cycle)) + 1)
+    table = table.assign(bin=pd.cut(table["x"], edges, include_lowest=True, labels=False))
+    binned = table.groupby("bin")["direction_correct"].agg(["sum", "size"])
+    centres = (edges[binned.index.astype(int)] + edges[binned.index.astype(int) + 1]) / 2
+    acc = (binned["sum"] / binned["size"]).to_numpy()
+    ci = np.array([stats.wilson_interval(int(s), int(n)) for s, n in zip(binned["sum"], binned["size"])])
+    if len(ci):
+        ax.errorbar(centres, acc, yerr=[acc - ci[:, 0], ci[:, 1] - acc], fmt="o", capsize=3,
+                    label=f"measured ({len(table)} clips, 95 % CI)")  # fmt: skip
+    grid = np.linspace(0, x_max, 2000, endpoint=False)
+    predicted = np.where((grid - np.floor(grid)) < 0.5, 1.0, 0.0)
+    ax.plot(grid, predicted, color="tab:orange", linewidth=1.5, label="predicted: 1 if frac(x) < 0.5 else 0")
+    ax.axvline(0.5, color="tab:red", linestyle="--", label="Nyquist limit x = 0.5")
+    ax.set_xlabel("x = f * spacing / fps (cycles per sampled frame)")
+    ax.set_ylabel("Direction accuracy")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_title("Aliasing collapse: direction accuracy vs sampled motion frequency")
+    ax.legend(fontsize=8, loc="center right")
+    ax.grid(alpha=0.3)
+    return fig

@@ -1,0 +1,206 @@
+"""``inforates compare`` end to end: simulated evaluation runs, the 2025 reference tables, the synthetic
+benchmark, and the command's errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_stats_paper import REFERENCE, needs_reference
+from test_stats_simulation import simulate_predictions, simulate_synthetic
+
+from inforates import cli, compare, stats
+from inforates.legacy import read_legacy_folder
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_run(folder: Path, pred: pd.DataFrame, run_json: dict | None = None, model_column: bool = True) -> Path:
+    """An evaluation run directory in the docs/design.md layout."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (pred if model_column else pred.drop(columns="model")).to_parquet(folder / "predictions.parquet")
+    stats.results_from_predictions(pred).to_csv(folder / "results.csv", index=False)
+    stats.per_class_accuracy(pred).drop(columns="model").to_csv(folder / "per_class.csv", index=False)
+    (folder / "run.json").write_text(json.dumps(run_json or {"seed": 0}))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    root = tmp_path_factory.mktemp("eval")
+    pred = simulate_predictions(n_classes=10, videos_per_class=15, seed=11)
+    for model, df in pred.groupby("model"):
+        write_run(root / f"run_{model}", df.reset_index(drop=True))
+    out = root.parent / "compare"
+    rc = compare.main(["--runs", str(root), "--out", str(out), "--protocol", "both", "--formats", "png,svg",
+                       "--n-boot", "300"])  # fmt: skip
+    assert rc == 0
+    return {"root": root, "out": out, "pred": pred}
+
+
+def test_outputs_written(simulated):
+    out = simulated["out"]
+    for name in ("statistical_results.json", "multimodel_analysis.json", "report.md", "accuracy_by_variant.csv",
+                 "summary_statistics_by_coverage.csv", "pairwise_variants_mcnemar.csv", "pairwise_models_mcnemar.csv",
+                 "pairwise_coverage_nemenyi.csv", "pairwise_coverage_welch.csv", "class_sensitivity.csv"):  # fmt: skip
+        assert (out / name).is_file(), name
+    for model in ("alpha", "beta", "gamma"):  # names from the parquet's model column, not the run_* dirs
+        for fig in ("accuracy_heatmap", "accuracy_vs_coverage", "per_class_distribution_by_coverage",
+                    "per_class_representative", "aliasing_drop_hist"):  # fmt: skip
+            assert (out / "figures" / model / f"{fig}.png").is_file() and (
+                out / "figures" / model / f"{fig}.svg"
+            ).is_file()
+    for fig in ("comparison_accuracy_vs_coverage", "comparison_heatmaps", "comparison_best_accuracy",
+                "critical_difference_models"):  # fmt: skip
+        assert (out / "figures" / f"{fig}.png").is_file()
+    assert not (out / "figures" / "aliasing_collapse.png").exists()  # no motion frequency in these runs
+
+
+def test_statistical_results_sections(simulated):
+    results = json.loads((simulated["out"] / "statistical_results.json").read_text())
+    assert results["models"] == ["alpha", "beta", "gamma"]
+    paired, paper = results["paired"], results["paper"]
+    assert set(paired["per_model"]) == {"alpha", "beta", "gamma"}
+    alpha = paired["per_model"]["alpha"]
+    assert alpha["cochran_q"] == pytest.approx(stats.cochran_q(simulated["pred"], "alpha"))
+    assert alpha["pairwise_mcnemar"]["tests"] == 300
+    assert set(paired["across_models"]) == {"model_mcnemar", "logistic_interaction", "friedman_models"}
+    assert set(paper["beta"]) >= {"anova_coverage", "anova_stride", "aliasing_sensitivity", "variance_homogeneity",
+                                  "effect_sizes", "pairwise_coverage"}  # fmt: skip
+    per_class = stats.per_class_accuracy(simulated["pred"])
+    expected = stats.paper_protocol(per_class[per_class["model"] == "beta"])
+    assert paper["beta"]["anova_coverage"]["f_statistic"] == pytest.approx(expected["anova_coverage"]["f_statistic"])
+    assert results["skipped"] == []
+
+
+def test_tables_agree_with_the_predictions(simulated):
+    pred, out = simulated["pred"], simulated["out"]
+    table = pd.read_csv(out / "accuracy_by_variant.csv")
+    by_hand = pred.groupby(["model", "variant"])["correct"].mean()
+    got = table.set_index(["model", "variant"])["accuracy"]
+    np.testing.assert_allclose(got.loc[by_hand.index].to_numpy(), by_hand.to_numpy())
+    variants = pd.read_csv(out / "pairwise_variants_mcnemar.csv")
+    assert len(variants) == 3 * 300 and set(variants["model"]) == {"alpha", "beta", "gamma"}
+    models = pd.read_csv(out / "pairwise_models_mcnemar.csv")
+    assert len(models) == 25 * 3
+    multimodel = json.loads((out / "multimodel_analysis.json").read_text())
+    best = pred.groupby(["model", "variant"])["correct"].mean().groupby("model").max()
+    assert {m: b["accuracy"] for m, b in multimodel["best"].items()} == pytest.approx(best.to_dict())
+    ranking = [r["model"] for r in multimodel["ranking"]]
+    assert sorted(ranking) == ["alpha", "beta", "gamma"] and multimodel["ranking"][0]["rank"] == 1
+    assert set(multimodel["aliasing_drop"]["gamma"]) == {"1", "2", "4", "8", "16", "mean"}
+
+
+def test_report_embeds_figures_and_states_findings(simulated):
+    out = simulated["out"]
+    report = (out / "report.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
+    assert len(images) == 3 * 5 + 4
+    assert all((out / path).is_file() and not Path(path).is_absolute() for path in images)
+    multimodel = json.loads((out / "multimodel_analysis.json").read_text())
+    for model, best in multimodel["best"].items():
+        assert f"{model} reaches its best accuracy, {best['accuracy']:.3f}" in report
+    assert "Cochran's Q" in report and "McNemar" in report and "Wald chi2" in report and "## Paper protocol" in report
+
+
+def test_protocols_select_sections(tmp_path, simulated):
+    for protocol, present, absent in (("paired", "paired", "paper"), ("paper", "paper", "paired")):
+        out = tmp_path / protocol
+        assert compare.main(["--runs", str(simulated["root"] / "run_alpha"), str(simulated["root"] / "run_beta"),
+                             "--out", str(out), "--protocol", protocol, "--n-boot", "50"]) == 0  # fmt: skip
+        results = json.loads((out / "statistical_results.json").read_text())
+        assert present in results and absent not in results
+        assert results["models"] == ["alpha", "beta"]
+
+
+def test_model_name_fallbacks(tmp_path):
+    pred = simulate_predictions({"x": (0.8, 0.1, 0.0)}, n_classes=3, videos_per_class=4)
+    write_run(tmp_path / "from_json", pred, {"model": "named-in-run-json"}, model_column=False)
+    write_run(tmp_path / "dir_name", pred, model_column=False)
+    runs = compare.load_runs([tmp_path])
+    assert sorted(r.name for r in runs) == ["dir_name", "named-in-run-json"]
+
+
+def test_results_only_run_dir(tmp_path):
+    pred = simulate_predictions({"solo": (0.8, 0.1, 0.0)}, n_classes=3, videos_per_class=4)
+    folder = write_run(tmp_path / "solo", pred)
+    (folder / "predictions.parquet").unlink()
+    (run,) = compare.load_runs([folder])
+    assert run.kind == "tables" and run.per_class is not None and len(run.results) == 25
+    analysis = compare.run_compare([run], tmp_path / "out", protocol="both", n_boot=50)
+    assert any("per-video predictions" in s["reason"] for s in analysis.skipped)
+
+
+@needs_reference
+def test_compare_on_the_2025_ucf101_tables(tmp_path):
+    out = tmp_path / "ucf101"
+    assert compare.main(["--runs", str(REFERENCE / "ucf101"), "--out", str(out), "--protocol", "both"]) == 0
+    results = json.loads((out / "statistical_results.json").read_text())
+    assert {r["kind"] for r in results["inputs"].values()} == {"tables"}
+    tables = read_legacy_folder(REFERENCE / "ucf101")
+    for model in ("timesformer", "videomae", "vivit"):
+        expected = stats.paper_protocol(tables[model].per_class)
+        assert results["paper"][model]["anova_coverage"]["f_statistic"] == pytest.approx(
+            expected["anova_coverage"]["f_statistic"]
+        )
+        assert "friedman_coverage" in results["paired"]["per_model"][model]
+        assert "cochran_q" not in results["paired"]["per_model"][model]
+    skipped = {s["analysis"] for s in results["skipped"]}
+    assert {"Cochran's Q", "McNemar between models", "logistic model x coverage x stride"} <= skipped
+    report = (out / "report.md").read_text()
+    assert "## Not computed" in report and "needs per-video predictions" in report
+    assert (out / "figures" / "critical_difference_models.png").is_file()
+    welch = pd.read_csv(out / "pairwise_coverage_welch.csv")
+    assert len(welch) == 3 * 10
+    summary = pd.read_csv(out / "summary_statistics_by_coverage.csv")
+    assert len(summary) == 3 * 25 and (summary["n"] == 101).all()
+
+
+@pytest.mark.slow
+@needs_reference
+def test_compare_on_the_2025_kinetics400_tables(tmp_path):
+    out = tmp_path / "k400"
+    assert compare.main(["--runs", str(REFERENCE / "kinetics400"), "--out", str(out), "--protocol", "both"]) == 0
+    summary = pd.read_csv(out / "summary_statistics_by_coverage.csv")
+    assert (summary["n"] == 400).all()
+
+
+def test_synthetic_benchmark_gets_the_nyquist_check(tmp_path, capsys):
+    write_run(tmp_path / "eval" / "tiny", simulate_synthetic(n_videos=40))
+    out = tmp_path / "out"
+    assert compare.main(["--runs", str(tmp_path / "eval"), "--out", str(out), "--n-boot", "50"]) == 0
+    assert "nyquist check: PASS" in capsys.readouterr().out
+    results = json.loads((out / "statistical_results.json").read_text())
+    assert results["paired"]["nyquist_check"]["verdict"] == "PASS"
+    assert (out / "figures" / "aliasing_collapse.png").is_file()
+    assert "Nyquist check PASS" in (out / "report.md").read_text()
+
+
+def test_errors(tmp_path, capsys):
+    assert compare.main(["--runs", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    (tmp_path / "empty").mkdir()
+    assert compare.main(["--runs", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 2
+    pred = simulate_predictions({"same": (0.8, 0.1, 0.0)}, n_classes=3, videos_per_class=4)
+    write_run(tmp_path / "a", pred)
+    write_run(tmp_path / "b", pred)
+    assert compare.main(["--runs", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "o")]) == 2
+    assert "more than once" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        compare.main(["--runs", str(tmp_path / "a"), "--out", str(tmp_path / "o"), "--formats", "gif"])
+
+
+def test_entry_points(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "inforates.compare", "--help"], capture_output=True, text=True,
+                          cwd=REPO_ROOT, check=False)  # fmt: skip
+    assert done.returncode == 0 and "--protocol" in done.stdout
+    pred = simulate_predictions({"solo": (0.8, 0.1, 0.0)}, n_classes=3, videos_per_class=4)
+    write_run(tmp_path / "solo", pred)
+    assert cli.main(["compare", "--runs", str(tmp_path / "solo"), "--out", str(tmp_path / "o"), "--n-boot", "20"]) == 0
+    assert (tmp_path / "o" / "report.md").is_file()
