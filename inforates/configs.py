@@ -57,6 +57,10 @@ class ModelArguments:
     attn_implementation: str = field(default="auto", metadata={"help": "auto (SDPA where supported), sdpa or eager."})
     model_revision: str = field(default="main", metadata={"help": "Hub revision (branch, tag or commit)."})
     trust_remote_code: bool = field(default=False, metadata={"help": "Allow custom model code from the Hub."})
+    random_init: bool = field(
+        default=False,
+        metadata={"help": "Build the architecture from its config, random weights (no download)."},
+    )
 
     def __post_init__(self) -> None:
         if self.model_name_or_path is not None:
@@ -160,10 +164,15 @@ class EvaluationArguments:
     )
     max_eval_videos: int | None = field(default=None, metadata={"help": "Seeded, class-stratified subset size."})
     overwrite: bool = field(default=False, metadata={"help": "Replace a finished evaluation's outputs."})
+    eval_shard_size: int = field(
+        default=128, metadata={"help": "Videos per results shard: a killed run resumes after its last whole shard."}
+    )
 
     def __post_init__(self) -> None:
         if self.max_eval_videos is not None and self.max_eval_videos < 1:
             _fail("max_eval_videos", self.max_eval_videos, "must be >= 1 (or unset for all)")
+        if self.eval_shard_size < 1:
+            _fail("eval_shard_size", self.eval_shard_size, "must be >= 1")
 
 
 @dataclass
@@ -175,6 +184,10 @@ class VideoTrainingArguments(TrainingArguments):
     )
     overwrite_output_dir: bool = field(
         default=False, metadata={"help": "Reuse a non-empty output_dir that holds a different run."}
+    )
+    ddp_find_unused_parameters: bool | None = field(
+        default=False,
+        metadata={"help": "False: TimeSformer/VideoMAE/ViViT use every parameter each step."},
     )
 
 

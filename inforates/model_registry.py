@@ -16,6 +16,11 @@ import os
 from dataclasses import dataclass, field
 
 
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+KINETICS_MEAN, KINETICS_STD = (0.45, 0.45, 0.45), (0.225, 0.225, 0.225)  # TimeSformer's processor
+HALF = (0.5, 0.5, 0.5)  # ViViT's processor
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """Defaults for one named model. ``checkpoint`` is None for tiny presets, which are built from ``config``."""
@@ -25,17 +30,24 @@ class ModelSpec:
     image_size: int
     checkpoint: str | None = None
     config: dict = field(default_factory=dict)  # config overrides for tiny presets
+    # Normalisation of the full model's image processor; used where no processor config can be read
+    # (tiny presets, models built from config). Real checkpoints always use their own processor config.
+    image_mean: tuple[float, float, float] = IMAGENET_MEAN
+    image_std: tuple[float, float, float] = IMAGENET_STD
+    image_processor_type: str = "VideoMAEImageProcessor"
 
 
 _TINY = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 128}
+_TIMESFORMER = {"image_mean": KINETICS_MEAN, "image_std": KINETICS_STD}
+_VIVIT = {"image_mean": HALF, "image_std": HALF, "image_processor_type": "VivitImageProcessor"}
 
 MODEL_REGISTRY: dict[str, ModelSpec] = {
-    "timesformer": ModelSpec("timesformer", 8, 224, "facebook/timesformer-base-finetuned-k400"),
+    "timesformer": ModelSpec("timesformer", 8, 224, "facebook/timesformer-base-finetuned-k400", **_TIMESFORMER),
     "videomae": ModelSpec("videomae", 16, 224, "MCG-NJU/videomae-base-finetuned-kinetics"),
-    "vivit": ModelSpec("vivit", 32, 224, "google/vivit-b-16x2-kinetics400"),
-    "tiny-timesformer": ModelSpec("timesformer", 8, 32, None, {**_TINY, "patch_size": 8}),
+    "vivit": ModelSpec("vivit", 32, 224, "google/vivit-b-16x2-kinetics400", **_VIVIT),
+    "tiny-timesformer": ModelSpec("timesformer", 8, 32, None, {**_TINY, "patch_size": 8}, **_TIMESFORMER),
     "tiny-videomae": ModelSpec("videomae", 8, 32, None, {**_TINY, "patch_size": 8, "tubelet_size": 2}),
-    "tiny-vivit": ModelSpec("vivit", 8, 32, None, {**_TINY, "tubelet_size": [2, 8, 8]}),
+    "tiny-vivit": ModelSpec("vivit", 8, 32, None, {**_TINY, "tubelet_size": [2, 8, 8]}, **_VIVIT),
 }
 
 

@@ -1,0 +1,186 @@
+"""Evaluate one checkpoint over the sampling grid into its output folder, resumably.
+
+Every process loads the model and runs ``Trainer.predict`` on its share of each shard of videos; the main
+process turns the gathered outputs into prediction rows, writes the shard, and at the end the result files.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from accelerate import PartialState
+from tqdm.auto import tqdm
+
+from ..data.skips import SkipLog
+from ..models import load_checkpoint
+from ..sampling import SamplingVariant
+from .checkpoints import Checkpoint, label_mapping, weights_sha256
+from .grid import GridCollator
+from .metadata import git_revision, package_versions
+from .predictor import GridPredictor, predict_videos
+from .store import RunStore
+from .tables import PREDICTION_COLUMNS, SKIPPED_COLUMNS, per_class_table, prediction_rows, results_table
+from .videos import EvalVideos
+
+
+logger = logging.getLogger(__name__)
+
+
+def _prediction_args(training_args, videos_per_batch: int):
+    """The recipe's TrainingArguments for ``predict``: batches of videos, our own progress bar, no trackers,
+    nothing pushed to the Hub."""
+    args = copy.copy(training_args)
+    args.per_device_eval_batch_size = videos_per_batch
+    args.disable_tqdm = True
+    args.report_to = []
+    args.push_to_hub = False
+    args.dataloader_drop_last = False
+    args.remove_unused_columns = False
+    return args
+
+
+def run_fingerprint(checkpoint, recipe, videos, variants, model, settings, clip_len) -> dict:
+    """Everything the results depend on: a folder is resumed or kept only when this matches."""
+    return {
+        "checkpoint": checkpoint.path,
+        "checkpoint_sha256": weights_sha256(checkpoint.path, model),
+        "data": {
+            k: getattr(recipe.data, k) for k in ("dataset_source", "dataset_dir", "dataset_name", "manifest_path")
+        },
+        "split": videos.split,
+        "max_eval_videos": recipe.evaluation.max_eval_videos,
+        "videos": len(videos),
+        "videos_sha256": videos.digest(),
+        "variants": [v.name for v in variants],
+        "clip_len": clip_len,
+        "processor": settings.to_json_dict(),
+        "seed": recipe.training.seed,
+        "eval_shard_size": recipe.evaluation.eval_shard_size,
+    }
+
+
+def run_record(checkpoint, recipe, videos, variants, model, fingerprint, predictions, skipped, timings, command):
+    """``run.json``: what was evaluated, with what software, how long it took."""
+    return {
+        "model": checkpoint.name,
+        "checkpoint": checkpoint.path,
+        "checkpoint_origin": checkpoint.origin,
+        "checkpoint_sha256": fingerprint["checkpoint_sha256"],
+        "model_type": model.config.model_type,
+        "clip_len": fingerprint["clip_len"],
+        "processor": fingerprint["processor"],
+        "seed": recipe.training.seed,
+        "split": videos.split,
+        "videos": {
+            "total": len(videos),
+            "evaluated": len(predictions) // len(variants),
+            "skipped": len(videos) - len(predictions) // len(variants),  # could not be decoded
+            "missing": len(videos.missing),  # listed by the dataset, absent on disk (not in `total`)
+        },
+        "variants": [v.name for v in variants],
+        "recipe": recipe.to_dict(),
+        "command": list(command),
+        "versions": package_versions(),
+        "git": git_revision(),
+        "num_processes": PartialState().num_processes,
+        "device": str(recipe.training.device),
+        "timings": {**timings, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")},
+    }
+
+
+def evaluate_checkpoint(
+    checkpoint: Checkpoint,
+    recipe,
+    videos: EvalVideos,
+    variants: Sequence[SamplingVariant],
+    out_dir: str | Path,
+    command: Sequence[str] = (),
+) -> str:
+    """Evaluate ``checkpoint`` on ``videos`` over ``variants`` into ``out_dir``; returns ``"complete"`` when
+    the folder already held this evaluation finished, else ``"evaluated"``."""
+    state, began = PartialState(), time.time()
+    model, settings, clip_len = load_checkpoint(checkpoint.path, recipe.model)
+    id2label = {int(i): str(n) for i, n in model.config.id2label.items()}
+    to_model = label_mapping(id2label, videos.class_names)
+    model_labels = [id2label.get(i, f"LABEL_{i}") for i in range(model.config.num_labels)]
+    fingerprint = run_fingerprint(checkpoint, recipe, videos, variants, model, settings, clip_len)
+    store = RunStore(out_dir, fingerprint)
+    status = store.state(recipe.evaluation.overwrite)  # every process decides before any of them writes
+    state.wait_for_everyone()
+    if status == "complete":
+        if state.is_main_process:
+            store.clear_work_files()
+        return "complete"
+    if state.is_main_process:
+        store.start(status)
+    state.wait_for_everyone()
+    progress = store.read_progress()
+    load_s = time.time() - began
+
+    size = recipe.evaluation.eval_shard_size
+    shards = [(start, min(start + size, len(videos))) for start in range(0, len(videos), size)]
+    done = store.done_shards(progress)
+    if state.is_main_process and status == "resume":
+        print(f"{checkpoint.name}: resuming: {len(done)} of {len(shards)} shards already in {out_dir}", flush=True)
+    bar = tqdm(
+        total=len(videos),
+        initial=sum(stop - start for k, (start, stop) in enumerate(shards) if k in done),
+        unit="video",
+        desc=checkpoint.name,
+        disable=not state.is_main_process or bool(recipe.training.disable_tqdm),
+        dynamic_ncols=True,
+    )
+    clip_batch = recipe.training.per_device_eval_batch_size
+    trainer = GridPredictor(
+        model=model,
+        args=_prediction_args(recipe.training, max(1, clip_batch // len(variants))),
+        data_collator=GridCollator(variants, clip_len, settings, recipe.training.seed),
+        clip_batch=clip_batch,
+        progress=bar if state.is_main_process else None,
+    )
+    for k, (start, stop) in enumerate(shards):
+        if k in done:
+            continue
+        shard_began = time.perf_counter()
+        output = predict_videos(trainer, list(range(start, stop)), videos.values(start, stop))
+        seconds = time.perf_counter() - shard_began
+        if state.is_main_process:
+            rows = prediction_rows(
+                checkpoint.name, videos.table, variants, clip_len, output, to_model, model_labels, recipe.training.seed
+            )
+            log = SkipLog()
+            for path, stage, reason in output.skipped:
+                log.record(path, stage, reason)
+            skipped = pd.DataFrame(log.rows, columns=SKIPPED_COLUMNS)
+            store.write_shard(progress, k, rows, skipped, {"videos": stop - start, "seconds": seconds})
+            bar.n = sum(stop - start for k, (start, stop) in enumerate(shards) if str(k) in progress["shards"])
+            bar.refresh()
+    bar.close()
+
+    if state.is_main_process:
+        predictions, skipped = store.read_shards(progress)
+        if videos.missing:
+            missing = pd.DataFrame(videos.missing, columns=SKIPPED_COLUMNS)
+            skipped = pd.concat([missing, skipped], ignore_index=True) if len(skipped) else missing
+        predict_s = sum(info["seconds"] for info in progress["shards"].values())
+        clips_per_s = len(predictions) / predict_s if predict_s > 0 else float("nan")
+        timings = {"load_s": round(load_s, 3), "predict_s": round(predict_s, 3), "clips_per_s": clips_per_s}
+        timings["sessions"] = progress.get("sessions", 1)
+        tables = {
+            "predictions.parquet": predictions[PREDICTION_COLUMNS],
+            "results.csv": results_table(predictions, variants, checkpoint.name, clips_per_s),
+            "per_class.csv": per_class_table(predictions, variants, videos.class_names),
+            "skipped.csv": skipped,
+        }
+        run = run_record(
+            checkpoint, recipe, videos, variants, model, fingerprint, predictions, skipped, timings, command
+        )
+        store.finish(tables, run)
+    state.wait_for_everyone()
+    return "evaluated"

@@ -1,0 +1,189 @@
+"""An evaluation's output folder: atomic files, results shards, resume, and the final result files.
+
+Layout while running: ``progress.json`` (what is being evaluated + the shards done) and ``shards/NNNNN.parquet``
+(predictions of one block of videos) + ``shards/NNNNN.skipped.csv``. A shard is written (tmp + ``os.replace``)
+before the progress record names it, so a run killed at any moment restarts after its last recorded shard.
+When every shard is in, the result files are written, ``run.json`` last (``"status": "complete"``), then the
+shards are removed. Nothing is replaced without ``overwrite``: a finished run of the same configuration is
+left as it is, a different configuration or foreign files are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import RecipeError
+
+
+RESULT_FILES = ("predictions.parquet", "results.csv", "per_class.csv", "skipped.csv", "run.json")
+WORK_FILES = ("progress.json", "shards")
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> None:
+    """Call ``write(tmp_path)`` and move the result onto ``path`` in one step (same folder, ``os.replace``)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; result files are read like any other file
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_json(path: str | os.PathLike, data: dict) -> None:
+    def write(tmp: str) -> None:
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=2, default=str)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    atomic_write(path, write)
+
+
+def write_csv(path: str | os.PathLike, table: pd.DataFrame) -> None:
+    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+
+
+def write_parquet(path: str | os.PathLike, table: pd.DataFrame) -> None:
+    atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False))
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _normalise(data: dict) -> dict:
+    return json.loads(json.dumps(data, default=str))
+
+
+class RunStore:
+    """The output folder of one model's evaluation. ``fingerprint`` is everything the results depend on."""
+
+    def __init__(self, path: str | os.PathLike, fingerprint: dict):
+        self.path = Path(path)
+        self.fingerprint = _normalise(fingerprint)
+        self.shard_dir = self.path / "shards"
+        self.progress_path = self.path / "progress.json"
+
+    def _differences(self, recorded: dict | None) -> list[str]:
+        recorded = recorded or {}
+        keys = sorted(set(recorded) | set(self.fingerprint))
+        return [k for k in keys if recorded.get(k) != self.fingerprint.get(k)]
+
+    def state(self, overwrite: bool = False) -> str:
+        """``"new"``, ``"resume"`` or ``"complete"`` (same configuration, finished); raises ``RecipeError``
+        when the folder holds something else and ``overwrite`` is not set (``overwrite`` -> ``"new"``)."""
+        if not self.path.exists():
+            return "new"
+        if not self.path.is_dir():
+            raise RecipeError(f"{self.path}: exists and is not a folder")
+        entries = [entry.name for entry in self.path.iterdir()]
+        if all(name in WORK_FILES or (name.startswith(".") and name.endswith(".tmp")) for name in entries):
+            if not (self.progress_path.is_file() and _read_json(self.progress_path)):
+                return "new"  # empty, or the leftovers of a run killed before its first progress record
+        if overwrite:
+            return "new"
+        run = _read_json(self.path / "run.json")
+        if run is not None and run.get("status") == "complete":
+            diff = self._differences(run.get("fingerprint"))
+            if not diff:
+                return "complete"
+            raise RecipeError(
+                f"{self.path}: holds a finished evaluation of a different configuration (differs in {', '.join(diff)}); "
+                "pass --overwrite to replace it or choose another --eval_output_dir"
+            )
+        progress = _read_json(self.progress_path)
+        if progress is not None:
+            diff = self._differences(progress.get("fingerprint"))
+            if not diff:
+                return "resume"
+            raise RecipeError(
+                f"{self.path}: holds an unfinished evaluation of a different configuration (differs in "
+                f"{', '.join(diff)}); rerun that command to finish it, or pass --overwrite to start over"
+            )
+        raise RecipeError(
+            f"{self.path}: exists and is not an inforates evaluation folder; pass --overwrite to write into it "
+            "(only inforates' own result files are replaced) or choose another --eval_output_dir"
+        )
+
+    def start(self, state: str) -> dict:
+        """Make the folder ready for ``state`` (removing our own files for a new run); return the progress."""
+        if state == "new":
+            self.clear()
+            self.path.mkdir(parents=True, exist_ok=True)
+            progress = {"fingerprint": self.fingerprint, "shards": {}, "sessions": 0}
+        else:
+            progress = _read_json(self.progress_path) or {}
+        progress["sessions"] = int(progress.get("sessions", 0)) + 1
+        write_json(self.progress_path, progress)
+        self.shard_dir.mkdir(exist_ok=True)
+        return progress
+
+    def clear(self) -> None:
+        """Remove inforates' own files (result files, progress, shards, stale temporaries); nothing else."""
+        if not self.path.is_dir():
+            return
+        for name in RESULT_FILES + ("progress.json",):
+            (self.path / name).unlink(missing_ok=True)
+        shutil.rmtree(self.shard_dir, ignore_errors=True)
+        for tmp in self.path.glob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+    def read_progress(self) -> dict:
+        progress = _read_json(self.progress_path)
+        if progress is None:
+            raise RuntimeError(f"{self.progress_path}: missing or unreadable")
+        return progress
+
+    def clear_work_files(self) -> None:
+        """Remove what a finished run no longer needs (left behind when killed right after finishing)."""
+        self.progress_path.unlink(missing_ok=True)
+        shutil.rmtree(self.shard_dir, ignore_errors=True)
+
+    def done_shards(self, progress: dict) -> set[int]:
+        """Shards recorded as done whose files are present."""
+        return {int(k) for k in progress.get("shards", {}) if self._shard_path(int(k)).is_file()}
+
+    def _shard_path(self, index: int) -> Path:
+        return self.shard_dir / f"{index:05d}.parquet"
+
+    def write_shard(self, progress: dict, index: int, predictions: pd.DataFrame, skipped: pd.DataFrame, info: dict):
+        """Write one shard's predictions and skips, then record it (the order that makes a kill harmless)."""
+        write_csv(self.shard_dir / f"{index:05d}.skipped.csv", skipped)
+        write_parquet(self._shard_path(index), predictions)
+        progress.setdefault("shards", {})[str(index)] = info
+        write_json(self.progress_path, progress)
+
+    def read_shards(self, progress: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """All recorded shards' predictions and skips, in shard order."""
+        order = sorted(int(k) for k in progress.get("shards", {}))
+        parts = [pd.read_parquet(self._shard_path(i)) for i in order]
+        predictions = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+        skipped = pd.concat(
+            [pd.read_csv(self.shard_dir / f"{i:05d}.skipped.csv", keep_default_na=False) for i in order],
+            ignore_index=True,
+        )
+        return predictions, skipped
+
+    def finish(self, tables: dict[str, pd.DataFrame], run: dict) -> None:
+        """Write the result files, ``run.json`` last, then drop the work files."""
+        for name, table in tables.items():
+            (write_parquet if name.endswith(".parquet") else write_csv)(self.path / name, table)
+        write_json(self.path / "run.json", {**run, "status": "complete", "fingerprint": self.fingerprint})
+        self.clear_work_files()

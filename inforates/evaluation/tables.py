@@ -1,0 +1,180 @@
+"""The result tables of docs/design.md, computed from model outputs: predictions, results, per class.
+
+Pure numpy/pandas: no model, no files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..sampling import SamplingVariant, clip_facts
+from ..stats import wilson_interval
+from .grid import variant_indices
+
+
+PREDICTION_COLUMNS = [
+    "model", "video_id", "path", "label", "class_name", "group", "variant", "sampler", "coverage", "stride",
+    "anchor", "pred", "pred_class", "correct", "top5", "p_true", "distinct_frames", "span_frames",
+    "span_seconds", "median_spacing", "fps", "num_frames", "f_hz",
+]  # fmt: skip
+RESULT_COLUMNS = [
+    "model", "variant", "sampler", "coverage", "stride", "anchor", "accuracy", "correct", "total", "ci_low",
+    "ci_high", "top5", "mean_class_accuracy", "clips_per_s", "avg_time",
+]  # fmt: skip
+PER_CLASS_COLUMNS = ["class", "coverage", "stride", "accuracy", "n_samples"]
+SKIPPED_COLUMNS = ["path", "stage", "reason"]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits.astype(np.float64) - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def prediction_rows(
+    model_name: str,
+    videos: pd.DataFrame,
+    variants: Sequence[SamplingVariant],
+    clip_len: int,
+    output,
+    label_to_model: np.ndarray,
+    model_labels: Sequence[str],
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row per (decoded video, variant), in row then grid order, plus ``forward_s`` (dropped on export).
+
+    ``videos`` is indexed by row (columns video_id, path, label, class_name, group, f_hz); ``output`` a
+    ``predictor.GridOutput``; ``label_to_model[label]`` the model's output index of a dataset class (-1: none);
+    ``model_labels[i]`` the model's name for output ``i``.
+    """
+    ok = output.ok
+    rows, num_frames, fps = output.rows[ok], output.num_frames[ok], output.fps[ok]
+    n, num_variants = len(rows), len(variants)
+    model_to_label = np.full(len(model_labels), -1, dtype=np.int64)
+    mapped = label_to_model >= 0
+    model_to_label[label_to_model[mapped]] = np.flatnonzero(mapped)
+    table = videos.loc[rows]
+    labels = table["label"].to_numpy(np.int64)
+    true_index = np.repeat(label_to_model[labels], num_variants)
+    probs = softmax(output.logits[ok]).reshape(n * num_variants, output.logits.shape[-1])
+    pred_index = probs.argmax(axis=1)
+    top = np.argsort(-probs, axis=1, kind="stable")[:, :5]
+    facts = [
+        clip_facts(indices, rate)
+        for path, frames, rate in zip(table["path"], num_frames, fps)
+        for indices in variant_indices(variants, int(frames), clip_len, seed, str(path))
+    ]
+
+    def per_video(column: str) -> np.ndarray:
+        return np.repeat(table[column].to_numpy(), num_variants)
+
+    def per_variant(values) -> np.ndarray:
+        return np.tile(np.asarray(values), n)
+
+    frame = pd.DataFrame(
+        {
+            "model": model_name,
+            "video_id": per_video("video_id").astype(str),
+            "path": per_video("path").astype(str),
+            "label": np.repeat(labels, num_variants),
+            "class_name": per_video("class_name").astype(str),
+            "group": per_video("group").astype(str),
+            "variant": per_variant([v.name for v in variants]),
+            "sampler": per_variant([v.sampler for v in variants]),
+            "coverage": per_variant([float(v.coverage) for v in variants]),
+            "stride": per_variant([int(v.stride) for v in variants]).astype(np.int64),
+            "anchor": per_variant([v.anchor for v in variants]),
+            "pred": model_to_label[pred_index],
+            "pred_class": np.asarray(model_labels, dtype=object)[pred_index].astype(str),
+            "correct": pred_index == true_index,
+            "top5": (top == true_index[:, None]).any(axis=1),
+            "p_true": np.where(true_index >= 0, probs[np.arange(len(probs)), np.maximum(true_index, 0)], 0.0),
+            "distinct_frames": np.array([f.distinct_frames for f in facts], dtype=np.int64),
+            "span_frames": np.array([f.span_frames for f in facts], dtype=np.int64),
+            "span_seconds": np.array([f.span_seconds for f in facts], dtype=np.float64),
+            "median_spacing": np.array([f.median_spacing for f in facts], dtype=np.float64),
+            "fps": np.repeat(fps.astype(np.float64), num_variants),
+            "num_frames": np.repeat(num_frames.astype(np.int64), num_variants),
+            "f_hz": per_video("f_hz").astype(np.float64),
+            "forward_s": output.forward_s[ok].reshape(-1),
+        },
+        columns=[*PREDICTION_COLUMNS, "forward_s"],
+    )
+    return frame.reset_index(drop=True)
+
+
+def _coverage_column(values: pd.Series) -> pd.Series:
+    """Whole-number coverages as integers (the 2025 files write ``10``, not ``10.0``)."""
+    return values.astype("int64") if (values % 1 == 0).all() else values
+
+
+def results_table(
+    predictions: pd.DataFrame, variants: Sequence[SamplingVariant], model_name: str, clips_per_s: float
+) -> pd.DataFrame:
+    """One row per variant, in grid order: accuracy with its Wilson 95 % interval, top-5, mean class accuracy,
+    ``clips_per_s`` (the run's end-to-end throughput) and ``avg_time`` (model forward seconds per clip)."""
+    cells = predictions.groupby("variant", sort=False)
+    stats = pd.DataFrame(
+        {
+            "correct": cells["correct"].sum(),
+            "total": cells.size(),
+            "top5": cells["top5"].mean(),
+            "avg_time": cells["forward_s"].mean(),
+            "mean_class_accuracy": predictions.groupby(["variant", "label"])["correct"]
+            .mean()
+            .groupby("variant")
+            .mean(),
+        }
+    )
+    rows = []
+    for variant in variants:
+        cell = stats.loc[variant.name] if variant.name in stats.index else None
+        correct, total = (int(cell["correct"]), int(cell["total"])) if cell is not None else (0, 0)
+        low, high = wilson_interval(correct, total)
+        rows.append(
+            {
+                "model": model_name,
+                "variant": variant.name,
+                "sampler": variant.sampler,
+                "coverage": float(variant.coverage),
+                "stride": int(variant.stride),
+                "anchor": variant.anchor,
+                "accuracy": correct / total if total else np.nan,
+                "correct": correct,
+                "total": total,
+                "ci_low": low,
+                "ci_high": high,
+                "top5": float(cell["top5"]) if total else np.nan,
+                "mean_class_accuracy": float(cell["mean_class_accuracy"]) if total else np.nan,
+                "clips_per_s": float(clips_per_s),
+                "avg_time": float(cell["avg_time"]) if total else np.nan,
+            }
+        )
+    table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    table["coverage"] = _coverage_column(table["coverage"])
+    return table
+
+
+def per_class_table(
+    predictions: pd.DataFrame, variants: Sequence[SamplingVariant], class_names: Sequence[str]
+) -> pd.DataFrame:
+    """The 2025 ``class,coverage,stride,accuracy,n_samples``: per variant (grid order), per class with videos."""
+    cells = predictions.groupby(["variant", "label"])["correct"].agg(["mean", "size"]).reset_index()
+    order = {v.name: i for i, v in enumerate(variants)}
+    cells = cells.assign(order=cells["variant"].map(order)).sort_values(["order", "label"], kind="stable")
+    by_name = {v.name: v for v in variants}
+    table = pd.DataFrame(
+        {
+            "class": [class_names[int(label)] for label in cells["label"]],
+            "coverage": [float(by_name[name].coverage) for name in cells["variant"]],
+            "stride": [int(by_name[name].stride) for name in cells["variant"]],
+            "accuracy": cells["mean"].astype(float).to_numpy(),
+            "n_samples": cells["size"].astype("int64").to_numpy(),
+        },
+        columns=PER_CLASS_COLUMNS,
+    )
+    table["coverage"] = _coverage_column(table["coverage"])
+    return table

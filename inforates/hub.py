@@ -1,0 +1,177 @@
+"""Model cards and Hub pushes for trained checkpoints.
+
+    >>> card = model_card(recipe, clip_len=16, image_size=224, metrics=eval_metrics, results_csv="eval/results.csv")
+    >>> push_checkpoint("outputs/videomae-ucf101", "my-org/videomae-ucf101", results_csv="eval/results.csv")
+
+The card names the base model, the dataset, the recipe (its non-default keys), the sampling protocol (clip length,
+training, validation and evaluation sampling), the metrics and, given an evaluation's ``results.csv``, the
+accuracy over the coverage x stride grid. Only the final model files are pushed (no ``checkpoint-*``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .configs import Recipe, VideoTrainingArguments
+from .model_registry import MODEL_REGISTRY
+
+
+logger = logging.getLogger(__name__)
+
+PUSHED_SUFFIXES = (".safetensors", ".json", ".yaml", ".md", ".csv")  # top-level files of the output folder
+NOT_PUSHED = ("inforates_train.json", "trainer_state.json", "skipped.spool.csv")
+
+
+def recipe_overrides(recipe: Recipe) -> dict[str, Any]:
+    """The recipe's keys whose values differ from the argument classes' defaults (what a reader needs)."""
+    changed: dict[str, Any] = {}
+    for args in recipe[:4]:
+        default = type(args)()
+        changed.update(
+            {
+                f.name: getattr(args, f.name)
+                for f in dataclasses.fields(args)
+                if getattr(args, f.name) != getattr(default, f.name)
+            }
+        )
+    ours = recipe.training.to_dict()
+    base = VideoTrainingArguments(output_dir=recipe.training.output_dir).to_dict()
+    skip = {"output_dir", "logging_dir", "overwrite_output_dir", "push_to_hub", "hub_token"}
+    changed.update({k: v for k, v in ours.items() if k not in skip and not k.startswith("_") and v != base.get(k)})
+    return changed
+
+
+def base_model(recipe: Recipe) -> str | None:
+    """The pretrained checkpoint the run started from (None for random-init models)."""
+    name = recipe.model.model_name_or_path
+    spec = MODEL_REGISTRY.get(name)
+    if recipe.model.random_init or (spec is not None and spec.checkpoint is None):
+        return None
+    return spec.checkpoint if spec is not None else name
+
+
+def dataset_name(recipe: Recipe) -> str:
+    data = recipe.data
+    return data.dataset_name or {"ucf101": "UCF-101", "kinetics": "Kinetics-400"}.get(
+        data.dataset_source, f"{data.dataset_source}:{data.dataset_dir or data.manifest_path}"
+    )
+
+
+GRID_TITLE = "## Accuracy over the sampling grid (%)"
+
+
+def grid_section(results_csv: str | Path) -> str:
+    """The card section with an evaluation's accuracy per coverage (rows) x stride (columns)."""
+    return f"{GRID_TITLE}\n\nFrom `results.csv` of `inforates evaluate` (test split).\n\n{_grid_table(results_csv)}\n"
+
+
+def _grid_table(results_csv: str | Path) -> str:
+    import pandas as pd
+
+    results = pd.read_csv(results_csv)
+    missing = {"coverage", "stride", "accuracy"} - set(results.columns)
+    if missing:
+        raise ValueError(f"{results_csv}: not an evaluation results.csv (no {', '.join(sorted(missing))} column)")
+    grid = results.pivot_table(index="coverage", columns="stride", values="accuracy", aggfunc="mean")
+    lines = ["| coverage % \\ stride | " + " | ".join(str(int(s)) for s in grid.columns) + " |"]
+    lines.append("|---" * (len(grid.columns) + 1) + "|")
+    for coverage, row in grid.iterrows():
+        lines.append(f"| {coverage:g} | " + " | ".join(f"{100 * v:.1f}" for v in row) + " |")
+    return "\n".join(lines)
+
+
+def model_card(
+    recipe: Recipe,
+    clip_len: int,
+    image_size: int,
+    metrics: dict[str, float] | None = None,
+    results_csv: str | Path | None = None,
+    repo_id: str | None = None,
+) -> str:
+    """A Hub model card (README.md) for a run of ``recipe``."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    base = base_model(recipe)
+    s = recipe.sampling
+    data = ModelCardData(
+        library_name="transformers",
+        pipeline_tag="video-classification",
+        base_model=base,
+        tags=["video-classification", "inforates", "temporal-sampling"],
+        metrics=["accuracy"],
+    )
+    title = repo_id or Path(recipe.training.output_dir).name
+    start = (
+        f"fine-tuned from [{base}](https://huggingface.co/{base})" if base else "trained from random initialisation"
+    )
+    sections = [
+        f"# {title}\n",
+        f"A video classifier {start} on **{dataset_name(recipe)}** with inforates "
+        "(Hugging Face Trainer + Accelerate).\n",
+        "## Sampling protocol\n",
+        f"- clip: **{clip_len} frames** at {image_size} x {image_size} px, sampler `{s.sampler}`",
+        f"- training clips: coverage {s.train_coverage:g} %, stride {s.train_stride}, random window",
+        f"- validation clips (model selection): coverage {s.validation_coverage:g} %, stride {s.validation_stride}",
+        f"- evaluation grid: coverage {', '.join(f'{c:g}' for c in s.coverages)} % x stride "
+        f"{', '.join(map(str, s.strides))}, window anchored at `{s.anchor}`\n",
+    ]
+    if metrics:
+        sections += ["## Metrics\n", "| metric | value |", "|---|---|"]
+        sections += [f"| {k} | {v:.4g} |" for k, v in metrics.items() if isinstance(v, (int, float))]
+        sections.append("")
+    recipe_yaml = yaml.safe_dump(recipe_overrides(recipe), sort_keys=False).strip()
+    sections += ["## Recipe\n", "```yaml", recipe_yaml, "```\n", "## Usage\n", "```python"]
+    sections += [
+        "from transformers import AutoImageProcessor, AutoModelForVideoClassification\n",
+        f'model = AutoModelForVideoClassification.from_pretrained("{repo_id or title}")',
+        f'processor = AutoImageProcessor.from_pretrained("{repo_id or title}")',
+        "```\n",
+    ]
+    if results_csv is not None:  # last, so that push_checkpoint can replace it
+        sections.append(grid_section(results_csv))
+    return str(
+        ModelCard.from_template(
+            data, template_str="---\n{{ card_data }}\n---\n\n{{ body }}\n", body="\n".join(sections)
+        )
+    )
+
+
+def push_checkpoint(
+    folder: str | Path,
+    repo_id: str,
+    results_csv: str | Path | None = None,
+    private: bool | None = None,
+    commit_message: str = "Upload video classifier trained with inforates",
+) -> str:
+    """Create ``repo_id`` if needed and commit the model files of ``folder`` (plus ``results_csv``); the commit URL.
+
+    ``repo_id`` without a namespace goes to the token's user. The model card is ``folder/README.md``, with the
+    accuracy grid of ``results_csv`` added when given.
+    """
+    from huggingface_hub import CommitOperationAdd, HfApi
+
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(f"{folder}: no config.json, so there is no saved model to push")
+    api = HfApi()
+    if "/" not in repo_id:
+        repo_id = f"{api.whoami()['name']}/{repo_id}"
+    api.create_repo(repo_id, private=private, exist_ok=True)
+    files = [
+        p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in PUSHED_SUFFIXES and p.name not in NOT_PUSHED
+    ]
+    operations = [CommitOperationAdd(path_in_repo=p.name, path_or_fileobj=str(p)) for p in files]
+    if results_csv is not None:
+        card = (folder / "README.md").read_text() if (folder / "README.md").is_file() else ""
+        card = card.split(GRID_TITLE)[0].rstrip() + "\n\n" + grid_section(results_csv)
+        operations = [op for op in operations if op.path_in_repo != "README.md"]
+        operations.append(CommitOperationAdd(path_in_repo="README.md", path_or_fileobj=card.encode()))
+        operations.append(CommitOperationAdd(path_in_repo="results.csv", path_or_fileobj=str(results_csv)))
+    commit = api.create_commit(repo_id, operations=operations, commit_message=commit_message)
+    logger.info("pushed %d files to %s", len(operations), repo_id)
+    return commit.commit_url
