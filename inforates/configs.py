@@ -106,6 +106,10 @@ class DataArguments:
     horizontal_flip: bool = field(
         default=True, metadata={"help": "Random horizontal flip when training (off where direction is the label)."}
     )
+    clips_per_video: int = field(
+        default=1,
+        metadata={"help": "Training clips per decoded video (repeated augmentation); a batch holds batch x this."},
+    )
 
     def __post_init__(self) -> None:
         _check_choice("dataset_source", self.dataset_source, DATASET_SOURCES)
@@ -115,6 +119,8 @@ class DataArguments:
             _fail("validation_fraction", self.validation_fraction, "must be in [0, 1)")
         if not 0 < self.crop_min_scale <= 1:
             _fail("crop_min_scale", self.crop_min_scale, "must be in (0, 1]")
+        if self.clips_per_video < 1:
+            _fail("clips_per_video", self.clips_per_video, "must be >= 1")
         for key in ("max_train_videos", "max_validation_videos"):
             if getattr(self, key) is not None and getattr(self, key) < 1:
                 _fail(key, getattr(self, key), "must be >= 1 (or unset for all)")
@@ -130,8 +136,13 @@ class SamplingArguments:
     )
     strides: list[int] = field(default_factory=lambda: list(DEFAULT_STRIDES), metadata={"help": "Grid strides."})
     anchor: str = field(default="start", metadata={"help": f"Window anchor when evaluating: {', '.join(ANCHORS)}."})
-    train_coverage: float = field(default=100.0, metadata={"help": "Coverage % of training clips (random window)."})
-    train_stride: int = field(default=1, metadata={"help": "Stride of training clips."})
+    train_coverage: list[float] = field(
+        default_factory=lambda: [100.0],
+        metadata={"help": "Coverage % of training clips (random window); several: each clip draws a variant."},
+    )
+    train_stride: list[int] = field(
+        default_factory=lambda: [1], metadata={"help": "Stride(s) of training clips (x train_coverage)."}
+    )
     validation_coverage: float = field(default=100.0, metadata={"help": "Coverage % of validation clips."})
     validation_stride: int = field(default=1, metadata={"help": "Stride of validation clips."})
 
@@ -146,9 +157,14 @@ class SamplingArguments:
             _check_coverage("coverages", value)
         for value in self.strides:
             _check_stride("strides", value)
-        _check_coverage("train_coverage", self.train_coverage)
+        for name, values in (("train_coverage", self.train_coverage), ("train_stride", self.train_stride)):
+            if not values:
+                _fail(name, values, "training clips need at least one value")
+        for value in self.train_coverage:
+            _check_coverage("train_coverage", value)
+        for value in self.train_stride:
+            _check_stride("train_stride", value)
         _check_coverage("validation_coverage", self.validation_coverage)
-        _check_stride("train_stride", self.train_stride)
         _check_stride("validation_stride", self.validation_stride)
 
 
@@ -228,7 +244,7 @@ class RecipeParser(HfArgumentParser):
     """``HfArgumentParser`` whose ``--config`` YAML supplies defaults, with unknown keys and bad values fatal."""
 
     def __init__(self, dataclass_types=ARGUMENT_CLASSES, **kwargs):
-        super().__init__(dataclass_types, **kwargs)
+        super().__init__(dataclass_types, allow_abbrev=False, **kwargs)  # --learning_rat is an error, not a guess
         self.add_argument("--config", default=None, help="YAML recipe whose keys become the defaults.")
 
     def _apply_config(self, config: dict[str, Any], path: str) -> None:
@@ -258,13 +274,16 @@ class RecipeParser(HfArgumentParser):
             return value
         if action.nargs in ("+", "*") or isinstance(value, list):
             values = value if isinstance(value, list) else [value]
-            return [action.type(v) if isinstance(v, str) or action.type in (int, float) else v for v in values]
-        if isinstance(value, str) or action.type in (int, float):
-            converted = action.type(value)
-            if action.type is int and isinstance(value, float) and not value.is_integer():
-                raise ValueError(f"{value} is not an integer")
-            return converted
-        return value
+            return [RecipeParser._coerce_one(action.type, v) for v in values]
+        return RecipeParser._coerce_one(action.type, value)
+
+    @staticmethod
+    def _coerce_one(kind, value: Any) -> Any:
+        if not (isinstance(value, str) or kind in (int, float)):
+            return value
+        if kind is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"{value} is not an integer")
+        return kind(value)
 
     def parse(self, args: list[str] | None = None) -> Recipe:
         args = sys.argv[1:] if args is None else list(args)

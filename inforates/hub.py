@@ -115,7 +115,8 @@ def model_card(
         "(Hugging Face Trainer + Accelerate).\n",
         "## Sampling protocol\n",
         f"- clip: **{clip_len} frames** at {image_size} x {image_size} px, sampler `{s.sampler}`",
-        f"- training clips: coverage {s.train_coverage:g} %, stride {s.train_stride}, random window",
+        f"- training clips: coverage {', '.join(f'{c:g}' for c in s.train_coverage)} % x stride "
+        f"{', '.join(map(str, s.train_stride))} (one drawn per clip), random window",
         f"- validation clips (model selection): coverage {s.validation_coverage:g} %, stride {s.validation_stride}",
         f"- evaluation grid: coverage {', '.join(f'{c:g}' for c in s.coverages)} % x stride "
         f"{', '.join(map(str, s.strides))}, window anchored at `{s.anchor}`\n",

@@ -127,6 +127,15 @@ def check_output_dir(recipe: Recipe) -> str | None:
     return last
 
 
+def is_finished(recipe: Recipe) -> bool:
+    """Whether ``output_dir`` holds a finished run of this very recipe (its fingerprint, final model and metrics)."""
+    out = Path(recipe.training.output_dir)
+    run_file = out / RUN_FILE
+    if not (run_file.is_file() and (out / "recipe.yaml").is_file() and (out / "eval_results.json").is_file()):
+        return False
+    return json.loads(run_file.read_text()).get("fingerprint") == fingerprint(recipe)
+
+
 def claim_output_dir(recipe: Recipe) -> None:
     """Main process: record this run's fingerprint in ``output_dir`` (and clear old checkpoints when overwriting)."""
     out = Path(recipe.training.output_dir)

@@ -5,7 +5,8 @@
     ...                        eval_dataset=ds["validation"], data_collator=train_collator,
     ...                        eval_collator=eval_collator, compute_metrics=compute_metrics)
 
-Training clips use the recipe's ``train_coverage``/``train_stride`` with a random window anchor and augmentation;
+Training clips use the recipe's ``train_coverage``/``train_stride`` (with several values, each clip draws one
+variant of their product) with a random window anchor and augmentation;
 evaluation clips (model selection on the validation split, ``predict``) use ``validation_coverage``/
 ``validation_stride``, deterministically. Every training log line carries ``clips_per_second`` and
 ``data_wait_share`` (the share of step time spent waiting for the data loader) since the previous log line.
@@ -41,18 +42,23 @@ def make_collators(
     skip_log=None,
 ) -> tuple[VideoCollator, VideoCollator]:
     """(train collator, evaluation collator) for a recipe."""
-    train_variant = SamplingVariant(sampling.train_coverage, sampling.train_stride, sampling.sampler, "random")
+    train_variants = [
+        SamplingVariant(coverage, stride, sampling.sampler, "random")
+        for coverage in sampling.train_coverage
+        for stride in sampling.train_stride
+    ]
     eval_anchor = sampling.anchor if sampling.anchor != "random" else "center"
     eval_variant = SamplingVariant(
         sampling.validation_coverage, sampling.validation_stride, sampling.sampler, eval_anchor
     )
     common = {"settings": settings, "clip_len": clip_len, "seed": seed, "skip_log": skip_log}
     train = VideoCollator(
-        variant=train_variant,
+        variant=train_variants,
         train=True,
         random_resized_crop=data.random_resized_crop,
         min_scale=data.crop_min_scale,
         horizontal_flip=data.horizontal_flip,
+        clips_per_video=data.clips_per_video,
         **common,
     )
     return train, VideoCollator(variant=eval_variant, train=False, **common)

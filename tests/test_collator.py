@@ -10,7 +10,7 @@ import torch
 from conftest import frame_number
 
 from inforates.data.collator import VideoCollator
-from inforates.data.decoding import VideoDecodeError, VideoReader
+from inforates.data.decoding import DECODE_STATS, VideoDecodeError, VideoReader
 from inforates.data.skips import SkipLog
 from inforates.data.transforms import ProcessorSettings, eval_transform
 from inforates.sampling import SamplingVariant, clip_indices
@@ -78,6 +78,40 @@ def test_training_windows_are_random_reproducible_and_keep_coverage_and_stride(m
             assert (numbers - numbers[0] == pattern).all()  # random crop and flip keep the frame order intact
             starts.add(int(numbers[0]))
     assert len(starts) > 1 and max(starts) <= n - 20
+
+
+def test_training_with_several_variants_draws_one_per_clip(make_video):
+    n = 48
+    rows = [{"video": str(make_video(f"v{i}.mp4", n, seed=i)), "label": i} for i in range(4)]
+    variants = [SamplingVariant(coverage=100, stride=1), SamplingVariant(coverage=25, stride=4)]
+    patterns = {tuple(clip_indices(n, v.coverage, v.stride, 8).tolist()) for v in variants}
+    collator = VideoCollator(IDENTITY, 8, variants, train=True, seed=0)
+    seen = set()
+    for _ in range(5):
+        for clip in collator(rows)["pixel_values"]:
+            numbers = np.array(_numbers(clip, n))
+            pattern = tuple((numbers - numbers[0]).tolist())
+            assert pattern in patterns  # each clip is exactly one of the variants, window shifted as a whole
+            seen.add(pattern)
+    assert seen == patterns
+    with pytest.raises(ValueError, match="exactly one variant"):
+        VideoCollator(IDENTITY, 8, variants, train=False)
+
+
+def test_clips_per_video_takes_several_clips_from_one_decode(make_video):
+    n = 48
+    rows = [{"video": str(make_video(f"v{i}.mp4", n, seed=i)), "label": i} for i in range(3)]
+    variants = [SamplingVariant(coverage=100, stride=1), SamplingVariant(coverage=50, stride=2)]
+    patterns = {tuple(clip_indices(n, v.coverage, v.stride, 8).tolist()) for v in variants}
+    before = DECODE_STATS.opens
+    batch = VideoCollator(IDENTITY, 8, variants, train=True, seed=0, clips_per_video=4)(rows)
+    assert DECODE_STATS.opens - before == 3  # one decoder per video, not per clip
+    assert batch["pixel_values"].shape[0] == 12 and batch["labels"].tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    for clip in batch["pixel_values"]:
+        numbers = np.array(_numbers(clip, n))
+        assert tuple((numbers - numbers[0]).tolist()) in patterns
+    with pytest.raises(ValueError, match="clips_per_video"):
+        VideoCollator(IDENTITY, 8, variants[0], train=False, clips_per_video=2)
 
 
 def test_broken_videos_are_skipped_recorded_and_left_untouched(make_video, broken_videos, tmp_path):

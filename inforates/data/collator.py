@@ -7,9 +7,12 @@
 
 Pass it to the ``Trainer`` as ``data_collator`` (with ``remove_unused_columns=False``, so rows keep their video).
 Training clips take the variant's coverage and stride with the window placed at random (``anchor="random"``) and
-random crop/flip; the draws come from ``seed``, the DataLoader worker's seed and a per-call counter, so a seeded
-run repeats. Evaluation is deterministic. A video that cannot be decoded is left out of its batch and recorded
-in ``skip_log``; a batch in which nothing decodes raises :class:`VideoDecodeError`.
+random crop/flip; given several variants, each training clip draws one (temporal-sampling augmentation).
+``clips_per_video > 1`` takes that many training clips from one decode of each video (repeated augmentation, as
+VideoMAE's fine-tuning does), so a batch holds ``len(rows) * clips_per_video`` clips. The draws come from
+``seed``, the DataLoader worker's seed and a per-call counter, so a seeded run repeats. Evaluation is
+deterministic. A video that cannot be decoded is left out of its batch and recorded in ``skip_log``; a batch in
+which nothing decodes raises :class:`VideoDecodeError`.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class VideoCollator:
         self,
         settings: ProcessorSettings,
         clip_len: int,
-        variant: SamplingVariant,
+        variant: SamplingVariant | Sequence[SamplingVariant],
         train: bool,
         seed: int = 0,
         random_resized_crop: bool = True,
@@ -48,14 +51,23 @@ class VideoCollator:
         skip_log: SkipLog | None = None,
         video_column: str = "video",
         label_column: str = "label",
+        clips_per_video: int = 1,
     ):
         if int(clip_len) != clip_len or clip_len < 1:
             raise ValueError(f"clip_len must be an integer >= 1, got {clip_len!r}")
+        if int(clips_per_video) != clips_per_video or clips_per_video < 1 or (clips_per_video > 1 and not train):
+            raise ValueError(f"clips_per_video must be an integer >= 1 (1 when evaluating), got {clips_per_video!r}")
         if not 0 < min_scale <= 1:
             raise ValueError(f"min_scale must be in (0, 1], got {min_scale}")
         self.settings = settings
         self.clip_len = int(clip_len)
-        self.variant = dataclasses.replace(variant, anchor="random") if train else variant
+        variants = (variant,) if isinstance(variant, SamplingVariant) else tuple(variant)
+        if not variants or (len(variants) > 1 and not train):
+            raise ValueError(
+                f"an evaluation collator takes exactly one variant, a training one at least one; got {variant!r}"
+            )
+        self.variants = tuple(dataclasses.replace(v, anchor="random") for v in variants) if train else variants
+        self.variant = self.variants[0]
         self.train = train
         self.seed = int(seed)
         self.random_resized_crop = random_resized_crop
@@ -64,6 +76,7 @@ class VideoCollator:
         self.skip_log = skip_log
         self.video_column = video_column
         self.label_column = label_column
+        self.clips_per_video = int(clips_per_video)
         self._calls = 0
 
     def _batch_rng(self) -> np.random.Generator:
@@ -83,14 +96,17 @@ class VideoCollator:
                 "set label_column, and keep remove_unused_columns=False"
             ) from None
 
-    def _clip(self, value: Any, rng: np.random.Generator | None) -> torch.Tensor:
+    def _clips(self, value: Any, rng: np.random.Generator | None) -> list[torch.Tensor]:
+        """The video's clip (``clips_per_video`` of them when training), decoded in one pass."""
         with open_video(value) as video:
-            if self.train:
-                indices = self.variant.indices(video.num_frames, self.clip_len, rng=rng)
-            else:  # a random anchor at evaluation time is drawn per video, the same in every run
+            if not self.train:  # a random anchor at evaluation time is drawn per video, the same in every run
                 video_rng = np.random.default_rng([self.seed, zlib.crc32(video.path.encode())])
-                indices = self.variant.indices(video.num_frames, self.clip_len, rng=video_rng)
-            return video.get(indices)
+                return [video.get(self.variant.indices(video.num_frames, self.clip_len, rng=video_rng))]
+            indices = []
+            for _ in range(self.clips_per_video):
+                variant = self.variants[rng.integers(len(self.variants))] if len(self.variants) > 1 else self.variant
+                indices.append(variant.indices(video.num_frames, self.clip_len, rng=rng))
+            return list(video.get(np.concatenate(indices)).split(self.clip_len))
 
     def __call__(self, rows: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
         if len(rows) == 0:
@@ -106,21 +122,27 @@ class VideoCollator:
                 )
             label = self._label(row)
             try:
-                frames = self._clip(row[self.video_column], rng)
+                clips = self._clips(row[self.video_column], rng)
             except VideoDecodeError as err:
                 errors.append(err)
                 if self.skip_log is not None:
                     self.skip_log.record(err.path, err.stage, err.reason)
                 logger.warning("skipping %s", err)
                 continue
-            if self.train:
-                clip = train_geometry(
-                    frames, self.settings, generator, self.random_resized_crop, self.min_scale, self.horizontal_flip
-                )
-            else:
-                clip = eval_geometry(frames, self.settings)
-            pixel_values.append(clip)
-            labels.append(label)
+            for frames in clips:
+                if self.train:
+                    clip = train_geometry(
+                        frames,
+                        self.settings,
+                        generator,
+                        self.random_resized_crop,
+                        self.min_scale,
+                        self.horizontal_flip,
+                    )
+                else:
+                    clip = eval_geometry(frames, self.settings)
+                pixel_values.append(clip)
+                labels.append(label)
         if not pixel_values:
             first = errors[0]
             others = f"; all {len(errors)} videos of this batch failed" if len(errors) > 1 else ""
@@ -131,4 +153,5 @@ class VideoCollator:
 
     def __repr__(self) -> str:
         mode = "train" if self.train else "eval"
-        return f"VideoCollator({self.variant.name}, clip_len={self.clip_len}, {mode}, seed={self.seed})"
+        names = "|".join(v.name for v in self.variants)
+        return f"VideoCollator({names}, clip_len={self.clip_len}, {mode}, seed={self.seed})"

@@ -93,7 +93,7 @@ class SynthParams:
     num_frames: int = 48
     fps: float = 24.0
     size: int = 32
-    f_range: tuple[float, float] = (0.25, 1.35)
+    f_range: tuple[float, float] = (0.5, 1.35)
     f_distribution: str = "loguniform"
     videos_per_class: dict = field(default_factory=lambda: dict(DEFAULT_VIDEOS_PER_CLASS))
     noise_std: float = 6.0
@@ -376,7 +376,7 @@ def generate_synthetic(
     num_frames: int = 48,
     fps: float = 24.0,
     size: int = 32,
-    f_range: tuple[float, float] = (0.25, 1.35),
+    f_range: tuple[float, float] = (0.5, 1.35),
     videos_per_class: dict[str, int] | None = None,
     overwrite: bool = False,
     f_distribution: str = "loguniform",

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from accelerate import PartialState
 from tqdm.auto import tqdm
+from transformers.trainer_utils import IntervalStrategy
 
 from ..data.skips import SkipLog
 from ..models import load_checkpoint
@@ -34,8 +35,10 @@ logger = logging.getLogger(__name__)
 
 def _prediction_args(training_args, videos_per_batch: int):
     """The recipe's TrainingArguments for ``predict``: batches of videos, our own progress bar, no trackers,
-    nothing pushed to the Hub."""
+    nothing pushed to the Hub, none of the recipe's training-time evaluation and saving schedule."""
     args = copy.copy(training_args)
+    args.eval_strategy = args.save_strategy = IntervalStrategy.NO
+    args.load_best_model_at_end = False
     args.per_device_eval_batch_size = videos_per_batch
     args.disable_tqdm = True
     args.report_to = []

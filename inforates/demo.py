@@ -1,0 +1,148 @@
+"""``inforates demo``: the whole pipeline on the synthetic aliasing benchmark, sized for a 2-core CPU.
+
+    inforates demo                         # outputs/demo/report.md; a rerun reuses finished stages
+    inforates demo --fresh                 # retrain and re-evaluate every model
+    inforates demo --models videomae --out outputs/demo_videomae --max_eval_videos 60
+
+Stages: ``inforates synth`` (the benchmark in the recipes' ``dataset_dir``, reused when present) -> train each
+``recipes/demo/<model>.yaml`` -> evaluate each over the recipe's grid (25 variants) on the test split ->
+``inforates compare`` -> a short summary. The exit status is 1 when the report's Nyquist check fails: the models'
+direction accuracy must be high below the Nyquist limit and collapse past it, as sampling theory predicts
+(docs/synthetic.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .compare import to_jsonable
+from .configs import parse_recipe
+
+
+RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes" / "demo"
+MODELS = ("timesformer", "videomae", "vivit")
+DENSEST = (100.0, 1)  # (coverage, stride) the accuracy target refers to
+TARGET_ACCURACY = 0.90
+NYQUIST_KEYS = ("below_nyquist_accuracy", "below_nyquist_n", "above_nyquist_accuracy", "above_nyquist_n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inforates demo",
+        description="Synthetic benchmark -> train 3 tiny models -> evaluate over the sampling grid -> compare.",
+    )
+    parser.add_argument("--out", default="outputs/demo", help="output folder (default: outputs/demo)")
+    parser.add_argument("--data", default=None, help="benchmark folder (default: the recipes' dataset_dir)")
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS, help="models to run")
+    parser.add_argument("--fresh", action="store_true", help="retrain and re-evaluate instead of reusing results")
+    parser.add_argument("--max_eval_videos", type=int, default=None, help="evaluate a stratified test subset")
+    parser.add_argument("--recipes", default=str(RECIPES_DIR), help=argparse.SUPPRESS)  # tests point elsewhere
+    return parser
+
+
+def _recipe_args(args: argparse.Namespace, model: str) -> list[str]:
+    """The recipe of ``model`` with the demo's folders (and --fresh) as command-line overrides."""
+    out = Path(args.out)
+    argv = ["--config", str(Path(args.recipes) / f"{model}.yaml"), "--output_dir", str(out / model)]
+    argv += ["--eval_output_dir", str(out / "eval")]
+    if args.data:
+        argv += ["--dataset_dir", args.data]
+    if args.max_eval_videos:
+        argv += ["--max_eval_videos", str(args.max_eval_videos)]
+    return argv
+
+
+def _banner(text: str) -> None:
+    print(f"\n=== {text} ===", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    from .data.synthetic import ensure_synthetic
+    from .evaluate import main as evaluate_main
+    from .train import is_finished
+    from .train import main as train_main
+
+    start, timings = time.perf_counter(), {}
+    recipes = {model: parse_recipe(_recipe_args(args, model)) for model in args.models}  # all fail before any work
+
+    _banner("1/4 synthetic benchmark")
+    tic = time.perf_counter()
+    for data_dir in sorted({r.data.dataset_dir for r in recipes.values()}):
+        root = ensure_synthetic(next(r.data for r in recipes.values() if r.data.dataset_dir == data_dir))
+        print(f"benchmark: {root}")
+    timings["synth"] = time.perf_counter() - tic
+
+    for step, model in enumerate(args.models, 1):
+        _banner(f"2/4 train {model} ({step}/{len(args.models)})")
+        tic = time.perf_counter()
+        recipe_argv = _recipe_args(args, model)
+        if not args.fresh and is_finished(recipes[model]):
+            print(f"{recipes[model].training.output_dir}: already trained (--fresh to retrain)")
+        else:
+            train_main(recipe_argv + (["--overwrite_output_dir", "true"] if args.fresh else []))
+        timings[f"train {model}"] = time.perf_counter() - tic
+
+    for step, model in enumerate(args.models, 1):
+        _banner(f"3/4 evaluate {model} ({step}/{len(args.models)})")
+        tic = time.perf_counter()
+        evaluate_main(_recipe_args(args, model) + (["--overwrite", "true"] if args.fresh else []))
+        timings[f"evaluate {model}"] = time.perf_counter() - tic
+
+    _banner("4/4 compare")
+    tic = time.perf_counter()
+    from .compare import load_runs, run_compare
+
+    out = Path(args.out)
+    runs = load_runs([out / "eval" / model for model in args.models])
+    analysis = run_compare(runs, out, protocol="both")
+    timings["compare"] = time.perf_counter() - tic
+    timings["total"] = time.perf_counter() - start
+    return print_summary(analysis, out, timings)
+
+
+def print_summary(analysis, out: Path, timings: dict[str, float]) -> int:
+    """The demo's last lines: densest-variant accuracy per model, the ranking, the Nyquist check (pooled over every
+    model, as the report has it, then per model), the time per stage and the files. Returns the exit status."""
+    from .stats import nyquist_check
+
+    results, predictions = analysis.extras["results"], analysis.extras["predictions"]
+    densest = results[(results["coverage"] == DENSEST[0]) & (results["stride"] == DENSEST[1])].set_index("model")
+    check = analysis.statistical["paired"]["nyquist_check"]
+    limits = check["thresholds"]
+    _banner("summary")
+    print(f"accuracy at coverage {DENSEST[0]:g} %, stride {DENSEST[1]} (test split; target >= {TARGET_ACCURACY:.0%}),")
+    print(f"and each model's direction accuracy below / past the Nyquist limit (frac(x) < {limits['below']} / "
+          f"{limits['above'][0]}-{limits['above'][1]}):")  # fmt: skip
+    summary = {"densest_variant": list(DENSEST), "target_accuracy": TARGET_ACCURACY, "models": {}}
+    for model, accuracy in densest["accuracy"].items():
+        own = nyquist_check(predictions[predictions["model"] == model])
+        mark = "ok" if accuracy >= TARGET_ACCURACY else "below target"
+        print(f"  {model:<12} {accuracy:.3f} ({mark});  direction {own['below_nyquist_accuracy']:.3f} / "
+              f"{own['above_nyquist_accuracy']:.3f}")  # fmt: skip
+        summary["models"][model] = {"accuracy": accuracy, **{k: own[k] for k in NYQUIST_KEYS}}
+    ranking = analysis.multimodel.get("ranking", [])
+    if ranking:
+        order = " > ".join(f"{r['model']} ({r['auc']:.3f})" for r in ranking)
+        print(f"robustness ranking (normalised area under accuracy vs coverage): {order}")
+    print(
+        f"Nyquist check {check['verdict']}, pooled over every model and variant: direction accuracy "
+        f"{check['below_nyquist_accuracy']:.3f} on {check['below_nyquist_n']} clips below the limit (needs >= "
+        f"{limits['min_below_accuracy']}), {check['above_nyquist_accuracy']:.3f} on {check['above_nyquist_n']} "
+        f"clips past it (needs <= {limits['max_above_accuracy']})"
+    )
+    print("time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
+    summary.update(nyquist_check=check, seconds=timings)
+    (out / "demo_summary.json").write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
+    print(f"report: {out / 'report.md'}  (figures, tables, statistical_results.json and demo_summary.json beside it)")
+    return 0 if check["passed"] else 1
+
+
+if __name__ == "__main__":
+    from .cli import main as cli_main
+
+    sys.exit(cli_main(["demo", *sys.argv[1:]]))
