@@ -17,7 +17,7 @@ from safetensors.torch import load_file
 
 from inforates.configs import parse_recipe
 from inforates.errors import RecipeError
-from inforates.train import RUN_FILE, fingerprint, main
+from inforates.train import RUN_FILE, fingerprint, is_finished, main, set_cpu_threads
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +28,15 @@ def synth(tmp_path_factory):
     return generate_synthetic(tmp_path_factory.mktemp("synth") / "bench", seed=0, scale=0.25)
 
 
-def run(synth, out, *extra, recipe="recipes/demo/videomae.yaml"):
+def train_argv(synth, out, *extra, recipe="recipes/demo/videomae.yaml"):
     argv = ["--config", str(REPO_ROOT / recipe), "--dataset_dir", str(synth), "--output_dir", str(out)]
     argv += ["--max_train_videos", "32", "--num_train_epochs", "2", "--per_device_train_batch_size", "8"]
     argv += ["--eval_strategy", "epoch", "--save_strategy", "epoch", "--save_total_limit", "5"]
-    argv += ["--report_to", "none", "--disable_tqdm", "true", "--dataloader_num_workers", "0", *extra]
-    assert main(argv) == 0
+    return argv + ["--report_to", "none", "--disable_tqdm", "true", "--dataloader_num_workers", "0", *extra]
+
+
+def run(synth, out, *extra, recipe="recipes/demo/videomae.yaml"):
+    assert main(train_argv(synth, out, *extra, recipe=recipe)) == 0
     return Path(out)
 
 
@@ -134,3 +137,27 @@ def test_model_selection_never_uses_test(synth, tmp_path, override, message):
     with pytest.raises(RecipeError, match=message):
         run(synth, tmp_path / "run", *override)
     assert not (tmp_path / "run").exists()
+
+
+def test_cpu_training_leaves_a_core_to_each_worker(monkeypatch, tmp_path):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "1")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    before = torch.get_num_threads()
+    try:
+        for workers, expected in ((1, 3), (2, 2), (8, 1)):
+            recipe = parse_recipe(["--output_dir", str(tmp_path), "--use_cpu", "true",
+                                   "--dataloader_num_workers", str(workers)])  # fmt: skip
+            assert set_cpu_threads(recipe) == expected == torch.get_num_threads()
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")  # the user's explicit choice wins
+        assert set_cpu_threads(recipe) is None
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_a_finished_run_is_recognised_only_for_its_own_recipe(synth, tmp_path):
+    args = train_argv(synth, tmp_path / "out", "--max_steps", "2")
+    assert not is_finished(parse_recipe(args))
+    assert main(args) == 0
+    assert is_finished(parse_recipe(args))
+    assert not is_finished(parse_recipe([*args, "--learning_rate", "0.01"]))
