@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Override for other builds, e.g. `make install TORCH_VERSION=2.9.1 TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128`.
+# Override for other builds, e.g. `make install TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128` (CUDA 12.8 wheels);
+# TORCH_VERSION and TORCHCODEC_VERSION pick other releases (setup.cfg needs torch >= 2.11, torchcodec >= 0.13).
 TORCH_VERSION ?= 2.13.0
 TORCHCODEC_VERSION ?= 0.13.0
 TORCH_INDEX_URL ?=
