@@ -27,6 +27,7 @@ RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes" / "demo"
 MODELS = ("timesformer", "videomae", "vivit")
 DENSEST = (100.0, 1)  # (coverage, stride) the accuracy target refers to
 TARGET_ACCURACY = 0.90
+CHANCE_DIRECTION = 0.6  # below the limit, direction accuracy under this is no better than guessing on 2 directions
 NYQUIST_KEYS = ("below_nyquist_accuracy", "below_nyquist_n", "above_nyquist_accuracy", "above_nyquist_n")
 
 
@@ -125,6 +126,10 @@ def print_summary(analysis, out: Path, timings: dict[str, float]) -> int:
         print(f"  {model:<12} {accuracy:.3f} ({mark});  direction {own['below_nyquist_accuracy']:.3f} / "
               f"{own['above_nyquist_accuracy']:.3f}")  # fmt: skip
         summary["models"][model] = {"accuracy": accuracy, **{k: own[k] for k in NYQUIST_KEYS}}
+    blind = [m for m, v in summary["models"].items() if v["below_nyquist_accuracy"] < CHANCE_DIRECTION]
+    if blind:
+        print(f"  {', '.join(blind)}: direction at chance even where it is plainly visible; such a model did not learn "
+              "to see the rotation and pulls the pooled check down (docs/synthetic.md, 'What the tiny models learn')")  # fmt: skip
     ranking = analysis.multimodel.get("ranking", [])
     if ranking:
         order = " > ".join(f"{r['model']} ({r['auc']:.3f})" for r in ranking)

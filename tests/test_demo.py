@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -50,3 +51,29 @@ def test_reduced_demo(tmp_path, capsys):
             f"demo targets missed: accuracy {densest:.3f} at the densest variant (target {TARGET_ACCURACY}), "
             f"Nyquist {check['below_nyquist_accuracy']:.3f} / {check['above_nyquist_accuracy']:.3f}"
         )
+
+
+def test_summary_exit_status_follows_the_pooled_check_and_names_a_blind_model(tmp_path, capsys):
+    """A model that perceives the apparent rotation passes alone; pooled with one guessing the direction, it fails."""
+    from test_compare import write_run
+    from test_stats_simulation import simulate_synthetic
+
+    from inforates.compare import analyse, load_runs
+    from inforates.demo import print_summary
+
+    ideal = simulate_synthetic(n_videos=40, model="ideal")
+    blind = simulate_synthetic(n_videos=40, seed=1, model="blind")
+    guess = np.where(np.random.default_rng(0).random(len(blind)) < 0.5, "cw", "ccw")
+    blind["pred_class"] = blind["class_name"].str.rsplit("_", n=1).str[0] + "_" + guess
+    blind["correct"] = blind["pred_class"] == blind["class_name"]
+
+    for models, expected in (([ideal], 0), ([ideal, blind], 1)):
+        out = tmp_path / str(len(models))
+        for pred in models:
+            write_run(out / "eval" / pred["model"].iloc[0], pred)
+        analysis = analyse(load_runs([out / "eval"]), "paired", n_boot=20)
+        assert print_summary(analysis, out, {"total": 1.0}) == expected
+        assert ("blind: direction at chance" in capsys.readouterr().out) == (expected == 1)
+        summary = json.loads((out / "demo_summary.json").read_text())
+        assert summary["nyquist_check"]["passed"] == (expected == 0)
+        assert set(summary["models"]) == {pred["model"].iloc[0] for pred in models}
