@@ -19,8 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-from .compare import to_jsonable
+from .compare import load_runs, run_compare, to_jsonable
 from .configs import parse_recipe
+from .errors import RecipeError
 
 
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes" / "demo"
@@ -73,9 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
     _banner("1/4 synthetic benchmark")
     tic = time.perf_counter()
-    for data_dir in sorted({r.data.dataset_dir for r in recipes.values()}):
-        root = ensure_synthetic(next(r.data for r in recipes.values() if r.data.dataset_dir == data_dir))
-        print(f"benchmark: {root}")
+    for data_args in {r.data.dataset_dir: r.data for r in recipes.values()}.values():  # one per folder
+        print(f"benchmark: {ensure_synthetic(data_args)}")
     timings["synth"] = time.perf_counter() - tic
 
     for step, model in enumerate(args.models, 1):
@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.fresh and is_finished(recipes[model]):
             print(f"{recipes[model].training.output_dir}: already trained (--fresh to retrain)")
         else:
-            train_main(recipe_argv + (["--overwrite_output_dir", "true"] if args.fresh else []))
+            try:
+                train_main(recipe_argv + (["--overwrite_output_dir", "true"] if args.fresh else []))
+            except RecipeError as err:  # e.g. the folder holds a run of an older demo recipe
+                raise RecipeError(f"{err} (for the demo: inforates demo --fresh retrains every model)") from None
         timings[f"train {model}"] = time.perf_counter() - tic
 
     for step, model in enumerate(args.models, 1):
@@ -96,8 +99,6 @@ def main(argv: list[str] | None = None) -> int:
 
     _banner("4/4 compare")
     tic = time.perf_counter()
-    from .compare import load_runs, run_compare
-
     out = Path(args.out)
     runs = load_runs([out / "eval" / model for model in args.models])
     analysis = run_compare(runs, out, protocol="both")

@@ -77,3 +77,22 @@ def test_summary_exit_status_follows_the_pooled_check_and_names_a_blind_model(tm
         summary = json.loads((out / "demo_summary.json").read_text())
         assert summary["nyquist_check"]["passed"] == (expected == 0)
         assert set(summary["models"]) == {pred["model"].iloc[0] for pred in models}
+
+
+def test_a_folder_of_another_recipe_is_refused_with_the_demo_hint(tmp_path, synth_small):
+    from inforates.errors import RecipeError
+    from inforates.train import RUN_FILE
+
+    stale = tmp_path / "demo" / "vivit"
+    stale.mkdir(parents=True)
+    (stale / RUN_FILE).write_text(json.dumps({"fingerprint": "an older recipe"}))
+    with pytest.raises(RecipeError, match="--fresh retrains every model"):
+        main(["--models", "vivit", "--out", str(tmp_path / "demo"), "--data", str(synth_small)])
+    assert (stale / RUN_FILE).read_text() == json.dumps({"fingerprint": "an older recipe"})  # left as it was
+
+
+@pytest.fixture(scope="module")
+def synth_small(tmp_path_factory):
+    from inforates.data.synthetic import generate_synthetic
+
+    return generate_synthetic(tmp_path_factory.mktemp("synth") / "bench", seed=0, scale=0.1)
