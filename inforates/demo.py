@@ -42,14 +42,13 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS, help="models to run")
     parser.add_argument("--fresh", action="store_true", help="retrain and re-evaluate instead of reusing results")
     parser.add_argument("--max_eval_videos", type=int, default=None, help="evaluate a stratified test subset")
-    parser.add_argument("--recipes", default=str(RECIPES_DIR), help=argparse.SUPPRESS)  # tests point elsewhere
     return parser
 
 
 def _recipe_args(args: argparse.Namespace, model: str) -> list[str]:
-    """The recipe of ``model`` with the demo's folders (and --fresh) as command-line overrides."""
+    """The recipe of ``model`` with the demo's folders (and test subset) as command-line overrides."""
     out = Path(args.out)
-    argv = ["--config", str(Path(args.recipes) / f"{model}.yaml"), "--output_dir", str(out / model)]
+    argv = ["--config", str(RECIPES_DIR / f"{model}.yaml"), "--output_dir", str(out / model)]
     argv += ["--eval_output_dir", str(out / "eval")]
     if args.data:
         argv += ["--dataset_dir", args.data]

@@ -369,41 +369,31 @@ def _check_target(root: Path, params: SynthParams, overwrite: bool) -> str:
     return "replaced"
 
 
-def generate_synthetic(
-    out_dir: str | os.PathLike,
-    seed: int = 0,
-    scale: float = 1.0,
-    num_frames: int = 48,
-    fps: float = 24.0,
-    size: int = 32,
-    f_range: tuple[float, float] = (0.5, 1.35),
-    videos_per_class: dict[str, int] | None = None,
-    overwrite: bool = False,
-    f_distribution: str = "loguniform",
-    noise_std: float = 6.0,
-    texture_amplitude: float = 18.0,
-    crf: int = 18,
-) -> Path:
+def make_params(**values) -> SynthParams:
+    """:class:`SynthParams` from keyword values as callers and ``synthetic.json`` give them (lists, ints for
+    floats, ``videos_per_class=None`` for the default); an unknown name is a ``ValueError``."""
+    if values.get("videos_per_class") is None:
+        values.pop("videos_per_class", None)
+    if "f_range" in values:
+        values["f_range"] = tuple(float(v) for v in values["f_range"])
+    known = {f.name for f in dataclasses.fields(SynthParams)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown synthetic benchmark parameter(s) {unknown}; known: {', '.join(sorted(known))}")
+    return SynthParams(**values)
+
+
+def generate_synthetic(out_dir: str | os.PathLike, overwrite: bool = False, **params) -> Path:
     """Write the benchmark to ``out_dir`` and return it as a ``Path``.
 
-    ``videos_per_class`` (default ``{"train": 64, "validation": 12, "test": 24}``) is multiplied by ``scale``.
-    A folder that already holds this benchmark (same parameters) is reused, and an interrupted run is completed;
-    one holding a benchmark with other parameters is an error unless ``overwrite`` (which removes only the files
-    that benchmark wrote); any other non-empty folder is an error.
+    ``params`` are :class:`SynthParams` fields (``seed``, ``scale``, ``num_frames``, ``fps``, ``size``,
+    ``f_range``, ``f_distribution``, ``videos_per_class``, ``noise_std``, ``texture_amplitude``, ``crf``), their
+    defaults being the class's. ``videos_per_class`` (default ``{"train": 64, "validation": 12, "test": 24}``) is
+    multiplied by ``scale``. A folder that already holds this benchmark (same parameters) is reused, and an
+    interrupted run is completed; one holding a benchmark with other parameters is an error unless ``overwrite``
+    (which removes only the files that benchmark wrote); any other non-empty folder is an error.
     """
-    params = SynthParams(
-        seed=int(seed),
-        scale=float(scale),
-        num_frames=int(num_frames),
-        fps=float(fps),
-        size=int(size),
-        f_range=(float(f_range[0]), float(f_range[1])),
-        f_distribution=f_distribution,
-        videos_per_class=dict(DEFAULT_VIDEOS_PER_CLASS if videos_per_class is None else videos_per_class),
-        noise_std=float(noise_std),
-        texture_amplitude=float(texture_amplitude),
-        crf=int(crf),
-    )
+    params = make_params(**params)
     root = Path(out_dir)
     state = _check_target(root, params, overwrite)
     manifest = _read_manifest(root) if state == "same" else None
@@ -436,12 +426,10 @@ def read_params(root: str | os.PathLike) -> SynthParams | None:
     manifest = _read_manifest(Path(root))
     if manifest is None:
         return None
-    values = dict(manifest["params"])
-    values["f_range"] = tuple(values["f_range"])
     try:
-        return SynthParams(**values)
-    except TypeError as err:
-        raise ValueError(f"{Path(root) / MANIFEST_NAME}: unexpected parameters ({err})") from None
+        return make_params(**manifest["params"])
+    except ValueError as err:
+        raise ValueError(f"{Path(root) / MANIFEST_NAME}: {err}") from None
 
 
 def ensure_synthetic(data_args) -> Path:
