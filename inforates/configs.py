@@ -110,6 +110,13 @@ class DataArguments:
         default=1,
         metadata={"help": "Training clips per decoded video (repeated augmentation); a batch holds batch x this."},
     )
+    decoded_cache_mb: float = field(
+        default=0,
+        metadata={
+            "help": "Keep decoded videos in memory, up to this many MB per collator (0: off); for small sets of short "
+            "clips. Each DataLoader worker has its own: use with dataloader_num_workers 0 or persistent workers."
+        },
+    )
 
     def __post_init__(self) -> None:
         _check_choice("dataset_source", self.dataset_source, DATASET_SOURCES)
@@ -121,6 +128,8 @@ class DataArguments:
             _fail("crop_min_scale", self.crop_min_scale, "must be in (0, 1]")
         if self.clips_per_video < 1:
             _fail("clips_per_video", self.clips_per_video, "must be >= 1")
+        if self.decoded_cache_mb < 0:
+            _fail("decoded_cache_mb", self.decoded_cache_mb, "must be >= 0 (0 turns the cache off)")
         for key in ("max_train_videos", "max_validation_videos"):
             if getattr(self, key) is not None and getattr(self, key) < 1:
                 _fail(key, getattr(self, key), "must be >= 1 (or unset for all)")

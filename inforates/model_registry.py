@@ -45,9 +45,9 @@ MODEL_REGISTRY: dict[str, ModelSpec] = {
     "timesformer": ModelSpec("timesformer", 8, 224, "facebook/timesformer-base-finetuned-k400", **_TIMESFORMER),
     "videomae": ModelSpec("videomae", 16, 224, "MCG-NJU/videomae-base-finetuned-kinetics"),
     "vivit": ModelSpec("vivit", 32, 224, "google/vivit-b-16x2-kinetics400", **_VIVIT),
-    "tiny-timesformer": ModelSpec("timesformer", 8, 32, None, {**_TINY, "patch_size": 8}, **_TIMESFORMER),
-    "tiny-videomae": ModelSpec("videomae", 8, 32, None, {**_TINY, "patch_size": 8, "tubelet_size": 2}),
-    "tiny-vivit": ModelSpec("vivit", 8, 32, None, {**_TINY, "tubelet_size": [2, 8, 8]}, **_VIVIT),
+    "tiny-timesformer": ModelSpec("timesformer", 8, 32, None, {**_TINY, "patch_size": 16}, **_TIMESFORMER),
+    "tiny-videomae": ModelSpec("videomae", 8, 32, None, {**_TINY, "patch_size": 16, "tubelet_size": 2}),
+    "tiny-vivit": ModelSpec("vivit", 8, 32, None, {**_TINY, "tubelet_size": [2, 16, 16]}, **_VIVIT),
 }
 
 

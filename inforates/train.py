@@ -33,7 +33,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from .configs import Recipe, RecipeError, parse_recipe
 from .data.skips import SkipLog
-from .data.sources import load_video_dataset
+from .data.sources import load_video_dataset, undecoded
 from .hub import model_card, push_checkpoint
 from .models import load_model_for_training
 from .trainer import METRIC_NAMES, VideoTrainer, make_collators, make_compute_metrics
@@ -213,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     trainer = VideoTrainer(
         model=model,
         args=training_args,
-        train_dataset=dataset[data_args.train_split],
-        eval_dataset=dataset[data_args.validation_split],
+        train_dataset=undecoded(dataset[data_args.train_split]),
+        eval_dataset=undecoded(dataset[data_args.validation_split]),
         data_collator=train_collator,
         eval_collator=eval_collator,
         processing_class=settings,  # saved beside every checkpoint as preprocessor_config.json

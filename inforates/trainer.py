@@ -51,7 +51,13 @@ def make_collators(
     eval_variant = SamplingVariant(
         sampling.validation_coverage, sampling.validation_stride, sampling.sampler, eval_anchor
     )
-    common = {"settings": settings, "clip_len": clip_len, "seed": seed, "skip_log": skip_log}
+    common = {
+        "settings": settings,
+        "clip_len": clip_len,
+        "seed": seed,
+        "skip_log": skip_log,
+        "cache_mb": data.decoded_cache_mb,
+    }
     train = VideoCollator(
         variant=train_variants,
         train=True,

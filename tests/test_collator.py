@@ -114,6 +114,34 @@ def test_clips_per_video_takes_several_clips_from_one_decode(make_video):
         VideoCollator(IDENTITY, 8, variants[0], train=False, clips_per_video=2)
 
 
+def test_decoded_cache_gives_the_same_clips_and_decodes_each_video_once(make_video, broken_videos):
+    n = 40
+    paths = [str(make_video(f"c{i}.mp4", n, seed=i)) for i in range(3)]
+    rows = [{"video": path, "label": i} for i, path in enumerate(paths)]
+    variant = SamplingVariant(coverage=50, stride=2, anchor="random")  # the random anchor is per video at eval
+    plain = VideoCollator(IDENTITY, 8, variant, train=False, seed=3)(rows)
+    cached_collator = VideoCollator(IDENTITY, 8, variant, train=False, seed=3, cache_mb=16)
+    before = DECODE_STATS.opens
+    for _ in range(3):
+        cached = cached_collator(rows)
+        assert torch.equal(cached["pixel_values"], plain["pixel_values"])
+    assert DECODE_STATS.opens - before == 3 and len(cached_collator.cache) == 3
+
+    train = VideoCollator(IDENTITY, 8, [variant, SamplingVariant(100, 4)], train=True, seed=1, clips_per_video=2,
+                          cache_mb=16)  # fmt: skip
+    assert torch.equal(train(rows)["pixel_values"], VideoCollator(
+        IDENTITY, 8, [variant, SamplingVariant(100, 4)], train=True, seed=1, clips_per_video=2)(rows)["pixel_values"])  # fmt: skip
+
+    full = VideoCollator(IDENTITY, 8, variant, train=False, cache_mb=0.01)  # 10 KB: not one 64 x 64 video fits
+    full(rows)
+    full(rows)
+    assert len(full.cache) == 0 and full.cache.bytes == 0
+    log = SkipLog()
+    broken = [{"video": str(path), "label": 9} for path, _ in broken_videos.values()]
+    batch = VideoCollator(IDENTITY, 8, variant, train=False, cache_mb=16, skip_log=log)(broken + rows[:1])
+    assert batch["labels"].tolist() == [0] and len(log) == len(broken)
+
+
 def test_broken_videos_are_skipped_recorded_and_left_untouched(make_video, broken_videos, tmp_path):
     good = make_video("good.avi", 30)
     before = {path: path.read_bytes() for path, _ in broken_videos.values()}

@@ -65,6 +65,8 @@ def test_misspelt_key_names_the_key_the_file_and_close_matches(tmp_path):
         ("ucf_split: 4\n", "ucf_split"),
         ("train_stride: 2.5\n", "train_stride"),
         ("learning_rate: fast\n", "learning_rate"),
+        ("decoded_cache_mb: -1\n", "decoded_cache_mb"),
+        ("clips_per_video: 0\n", "clips_per_video"),
     ],
 )
 def test_invalid_values_fail_with_one_line_naming_the_key(tmp_path, text, key):

@@ -9,10 +9,11 @@ Pass it to the ``Trainer`` as ``data_collator`` (with ``remove_unused_columns=Fa
 Training clips take the variant's coverage and stride with the window placed at random (``anchor="random"``) and
 random crop/flip; given several variants, each training clip draws one (temporal-sampling augmentation).
 ``clips_per_video > 1`` takes that many training clips from one decode of each video (repeated augmentation, as
-VideoMAE's fine-tuning does), so a batch holds ``len(rows) * clips_per_video`` clips. The draws come from
-``seed``, the DataLoader worker's seed and a per-call counter, so a seeded run repeats. Evaluation is
-deterministic. A video that cannot be decoded is left out of its batch and recorded in ``skip_log``; a batch in
-which nothing decodes raises :class:`VideoDecodeError`.
+VideoMAE's fine-tuning does), so a batch holds ``len(rows) * clips_per_video`` clips. ``cache_mb > 0`` keeps
+the videos decoded in memory (:class:`~inforates.data.frame_cache.FrameCache`), for small sets of short clips.
+The draws come from ``seed``, the DataLoader worker's seed and a per-call counter, so a seeded run repeats.
+Evaluation is deterministic. A video that cannot be decoded is left out of its batch and recorded in
+``skip_log``; a batch in which nothing decodes raises :class:`VideoDecodeError`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ import numpy as np
 import torch
 
 from ..sampling import SamplingVariant
-from .decoding import VideoDecodeError, open_video
+from .decoding import VideoDecodeError, open_video, video_source
+from .frame_cache import FrameCache
 from .skips import SkipLog
 from .transforms import ProcessorSettings, eval_geometry, to_pixel_values, train_geometry
 
@@ -52,6 +54,7 @@ class VideoCollator:
         video_column: str = "video",
         label_column: str = "label",
         clips_per_video: int = 1,
+        cache_mb: float = 0,
     ):
         if int(clip_len) != clip_len or clip_len < 1:
             raise ValueError(f"clip_len must be an integer >= 1, got {clip_len!r}")
@@ -77,6 +80,7 @@ class VideoCollator:
         self.video_column = video_column
         self.label_column = label_column
         self.clips_per_video = int(clips_per_video)
+        self.cache = FrameCache(cache_mb) if cache_mb else None
         self._calls = 0
 
     def _batch_rng(self) -> np.random.Generator:
@@ -98,15 +102,23 @@ class VideoCollator:
 
     def _clips(self, value: Any, rng: np.random.Generator | None) -> list[torch.Tensor]:
         """The video's clip (``clips_per_video`` of them when training), decoded in one pass."""
+        if self.cache is not None:
+            frames = self.cache.frames(value)
+            return [frames[torch.from_numpy(i)] for i in self._indices(video_source(value), len(frames), rng)]
         with open_video(value) as video:
-            if not self.train:  # a random anchor at evaluation time is drawn per video, the same in every run
-                video_rng = np.random.default_rng([self.seed, zlib.crc32(video.path.encode())])
-                return [video.get(self.variant.indices(video.num_frames, self.clip_len, rng=video_rng))]
-            indices = []
-            for _ in range(self.clips_per_video):
-                variant = self.variants[rng.integers(len(self.variants))] if len(self.variants) > 1 else self.variant
-                indices.append(variant.indices(video.num_frames, self.clip_len, rng=rng))
+            indices = self._indices(video.path, video.num_frames, rng)
             return list(video.get(np.concatenate(indices)).split(self.clip_len))
+
+    def _indices(self, path: str, num_frames: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+        """Frame indices of each clip to take from the video at ``path``."""
+        if not self.train:  # a random anchor at evaluation time is drawn per video, the same in every run
+            video_rng = np.random.default_rng([self.seed, zlib.crc32(path.encode())])
+            return [self.variant.indices(num_frames, self.clip_len, rng=video_rng)]
+        indices = []
+        for _ in range(self.clips_per_video):
+            variant = self.variants[rng.integers(len(self.variants))] if len(self.variants) > 1 else self.variant
+            indices.append(variant.indices(num_frames, self.clip_len, rng=rng))
+        return indices
 
     def __call__(self, rows: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
         if len(rows) == 0:

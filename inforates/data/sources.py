@@ -244,6 +244,14 @@ def subsample(split_dataset: datasets.Dataset, n: int | None, seed: int = 0, col
 # ---------------------------------------------------------------------------------------------------------------
 # Sources
 # ---------------------------------------------------------------------------------------------------------------
+def undecoded(dataset: datasets.Dataset) -> datasets.Dataset:
+    """``dataset`` with its ``video`` column cast to ``Video(decode=False)``: rows hold ``{"path", "bytes"}``, so that
+    reading a row does not open the video (the collator opens it once, where it decodes)."""
+    if isinstance(dataset.features.get("video"), datasets.Video):
+        return dataset.cast_column("video", datasets.Video(decode=False))
+    return dataset
+
+
 def _video_files(folder: Path) -> list[Path]:
     return sorted(
         p

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..data.decoding import video_source
 from ..data.skips import SkipLog
+from ..data.sources import undecoded
 from ..errors import RecipeError
 
 
@@ -39,15 +40,9 @@ class EvalVideos:
         return list(self.dataset[start:stop]["video"])
 
 
-def _undecoded(dataset: datasets.Dataset) -> datasets.Dataset:
-    if isinstance(dataset.features.get("video"), datasets.Video):
-        return dataset.cast_column("video", datasets.Video(decode=False))
-    return dataset
-
-
 def eval_videos(dataset: datasets.Dataset, split: str = "test") -> EvalVideos:
     """The table of ``dataset``'s videos (``group`` "" and ``f_hz`` NaN where the dataset has none)."""
-    dataset = _undecoded(dataset)
+    dataset = undecoded(dataset)
     label_feature = dataset.features["label"]
     if not isinstance(label_feature, datasets.ClassLabel):
         raise RecipeError(
