@@ -238,7 +238,7 @@ def _paired_across_models(inputs: _Inputs, an: Analysis) -> dict:
     return section
 
 
-def _paired(inputs: _Inputs, an: Analysis) -> dict:
+def _paired(inputs: _Inputs, an: Analysis, nyquist_exclude: dict[str, str]) -> dict:
     if inputs.predictions is None:
         for name in ("Cochran's Q", "pairwise McNemar (variants)", "McNemar between models",
                      "logistic model x coverage x stride"):  # fmt: skip
@@ -250,7 +250,7 @@ def _paired(inputs: _Inputs, an: Analysis) -> dict:
     if an.extras.get("post_hoc"):
         an.tables["pairwise_coverage_nemenyi"] = pd.concat(an.extras["post_hoc"], ignore_index=True)
     if _has_motion_frequency(inputs.predictions):
-        paired["nyquist_check"] = stats.nyquist_check(inputs.predictions)
+        paired["nyquist_check"] = stats.nyquist_check(inputs.predictions, exclude=nyquist_exclude)
     return paired
 
 
@@ -302,10 +302,16 @@ def _multimodel(inputs: _Inputs, an: Analysis, n_boot: int, seed: int, margin: f
 
 
 def analyse(
-    runs: list[ModelRun], protocol: str = "paired", n_boot: int = 1000, seed: int = 0, margin: float = 0.02
+    runs: list[ModelRun],
+    protocol: str = "paired",
+    n_boot: int = 1000,
+    seed: int = 0,
+    margin: float = 0.02,
+    nyquist_exclude: dict[str, str] | None = None,
 ) -> Analysis:
     """Run the analyses the inputs allow. ``protocol``: ``paired`` (default), ``paper`` (the 2025 study's) or
-    ``both``; the robustness summaries and the cross-model ranking are computed in every case."""
+    ``both``; the robustness summaries and the cross-model ranking are computed in every case.
+    ``nyquist_exclude`` maps models left out of the synthetic benchmark's pooled Nyquist check to the reason."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
     inputs = _Inputs.stack(runs)
@@ -320,7 +326,7 @@ def analyse(
         an.skip("cluster-bootstrap CIs", NEEDS_PREDICTIONS)
     an.tables["accuracy_by_variant"] = pd.concat(accuracy, ignore_index=True)
     if protocol in ("paired", "both"):
-        an.statistical["paired"] = _paired(inputs, an)
+        an.statistical["paired"] = _paired(inputs, an, dict(nyquist_exclude or {}))
     if protocol in ("paper", "both"):
         if inputs.per_class is None:
             an.skip("paper protocol", "needs per-class tables")
@@ -400,7 +406,8 @@ def make_figures(analysis: Analysis, runs: list[ModelRun], out: Path, formats=("
         title = f"Models ranked on per-class accuracy (Friedman p = {fr['p_value']:.2g}, Nemenyi alpha 0.05)"
         save("critical_difference_models", plots.critical_difference(fr["mean_ranks"], fr["nemenyi"], title))
     if _has_motion_frequency(ex.get("predictions")):
-        save("aliasing_collapse", plots.aliasing_collapse(ex["predictions"]))
+        excluded = analysis.statistical.get("paired", {}).get("nyquist_check", {}).get("excluded", {})
+        save("aliasing_collapse", plots.aliasing_collapse(ex["predictions"], excluded=list(excluded)))
     return figures
 
 
@@ -412,12 +419,13 @@ def run_compare(
     n_boot: int = 1000,
     seed: int = 0,
     margin: float = 0.02,
+    nyquist_exclude: dict[str, str] | None = None,
 ) -> Analysis:
     """Analyse, write tables, draw figures and write ``report.md`` into ``out``."""
     from .report import write_report
 
     out = Path(out)
-    analysis = analyse(runs, protocol, n_boot, seed, margin)
+    analysis = analyse(runs, protocol, n_boot, seed, margin, nyquist_exclude)
     write_outputs(analysis, out)
     figures = make_figures(analysis, runs, out, formats)
     write_report(analysis, runs, figures, out)
@@ -437,6 +445,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     parser.add_argument("--margin", type=float, default=0.02, help="critical-coverage margin (absolute accuracy)")
+    parser.add_argument("--nyquist_exclude", nargs="+", default=[], metavar="MODEL",
+                        help="models left out of the synthetic benchmark's pooled Nyquist check")  # fmt: skip
     return parser
 
 
@@ -454,7 +464,12 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    analysis = run_compare(runs, args.out, args.protocol, formats, args.n_boot, args.seed, args.margin)
+    names = [r.name for r in runs]
+    unknown_models = [m for m in args.nyquist_exclude if m not in names]
+    if unknown_models:
+        parser.error(f"--nyquist_exclude: no run named {', '.join(unknown_models)}; the runs are {', '.join(names)}")
+    exclude = {model: "left out with --nyquist_exclude" for model in args.nyquist_exclude}
+    analysis = run_compare(runs, args.out, args.protocol, formats, args.n_boot, args.seed, args.margin, exclude)
     print(f"compared {len(runs)} model(s): {', '.join(r.name for r in runs)} "
           f"({sum(r.kind == 'predictions' for r in runs)} with per-video predictions)")  # fmt: skip
     if "nyquist_check" in analysis.statistical.get("paired", {}):

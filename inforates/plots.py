@@ -249,31 +249,42 @@ def critical_difference(mean_ranks: dict, p_values: pd.DataFrame, title: str, al
 # ---------------------------------------------------------------------------------------------------------------
 # The synthetic benchmark
 # ---------------------------------------------------------------------------------------------------------------
-def aliasing_collapse(predictions: pd.DataFrame, bins_per_half_cycle: int = 3, min_distinct: int = 3) -> Figure:
-    """Direction accuracy against x = f * spacing / fps (binned, pooled over models and variants), with the
+def aliasing_collapse(
+    predictions: pd.DataFrame,
+    bins_per_half_cycle: int = 3,
+    min_distinct: int = 3,
+    excluded: Sequence[str] = (),
+) -> Figure:
+    """Direction accuracy against x = f * spacing / fps, binned over variants, one series per model, with the
     predicted curve (1 while frac(x) < 0.5, 0 above) and the Nyquist line at x = 0.5. Bin edges fall on every
-    multiple of 0.5, so no bin mixes both sides of a reversal."""
+    multiple of 0.5, so no bin mixes both sides of a reversal. Models in ``excluded`` (left out of the Nyquist
+    check) are drawn hollow and say so in the legend."""
     table = stats.aliasing_table(predictions, min_distinct)
     fig = Figure(figsize=(7, 4.4), layout="constrained")
     ax = fig.add_subplot()
     x_max = max(1.0, float(np.ceil(table["x"].max() * 2) / 2)) if len(table) else 1.0
     edges = np.linspace(0, x_max, int(round(x_max * 2 * bins_per_half_cycle)) + 1)
     table = table.assign(bin=pd.cut(table["x"], edges, include_lowest=True, labels=False))
-    binned = table.groupby("bin")["direction_correct"].agg(["sum", "size"])
-    centres = (edges[binned.index.astype(int)] + edges[binned.index.astype(int) + 1]) / 2
-    acc = (binned["sum"] / binned["size"]).to_numpy()
-    ci = np.array([stats.wilson_interval(int(s), int(n)) for s, n in zip(binned["sum"], binned["size"])])
-    if len(ci):
+    models = list(pd.unique(table["model"]))
+    width = edges[1] - edges[0]
+    for k, (model, rows) in enumerate(table.groupby("model", sort=False)):
+        binned = rows.groupby("bin")["direction_correct"].agg(["sum", "size"])
+        offset = (k - (len(models) - 1) / 2) * width * 0.12  # side by side within a bin
+        centres = (edges[binned.index.astype(int)] + edges[binned.index.astype(int) + 1]) / 2 + offset
+        acc = (binned["sum"] / binned["size"]).to_numpy()
+        ci = np.array([stats.wilson_interval(int(s), int(n)) for s, n in zip(binned["sum"], binned["size"])])
+        left_out = model in excluded
         ax.errorbar(centres, acc, yerr=[acc - ci[:, 0], ci[:, 1] - acc], fmt="o", capsize=3,
-                    label=f"measured ({len(table)} clips, 95 % CI)")  # fmt: skip
+                    markerfacecolor="none" if left_out else None, color=f"C{(k + 2) % 10}",
+                    label=f"{model} ({len(rows)} clips{', left out of the check' if left_out else ''})")  # fmt: skip
     grid = np.linspace(0, x_max, 2000, endpoint=False)
     predicted = np.where((grid - np.floor(grid)) < 0.5, 1.0, 0.0)
     ax.plot(grid, predicted, color="tab:orange", linewidth=1.5, label="predicted: 1 if frac(x) < 0.5 else 0")
     ax.axvline(0.5, color="tab:red", linestyle="--", label="Nyquist limit x = 0.5")
     ax.set_xlabel("x = f * spacing / fps (cycles per sampled frame)")
-    ax.set_ylabel("Direction accuracy")
+    ax.set_ylabel("Direction accuracy (95 % CI)")
     ax.set_ylim(-0.05, 1.05)
     ax.set_title("Aliasing collapse: direction accuracy vs sampled motion frequency")
-    ax.legend(fontsize=8, loc="center right")
+    ax.legend(fontsize=7.5, loc="upper right")
     ax.grid(alpha=0.3)
     return fig

@@ -126,9 +126,12 @@ def findings(analysis, runs) -> list[str]:
                    f"{tiers.get('robust', 0)} robust classes.")  # fmt: skip
     if "nyquist_check" in paired:
         nc = paired["nyquist_check"]
+        pooled = ", ".join(nc.get("models", [])) or "no model"
         out.append(f"Nyquist check {nc['verdict']}: direction accuracy is {nc['below_nyquist_accuracy']:.3f} on "
                    f"{nc['below_nyquist_n']} clips below the Nyquist limit and {nc['above_nyquist_accuracy']:.3f} on "
-                   f"{nc['above_nyquist_n']} clips past it.")  # fmt: skip
+                   f"{nc['above_nyquist_n']} clips past it, pooled over {pooled}.")  # fmt: skip
+        for model, reason in nc.get("excluded", {}).items():
+            out.append(f"{model} is left out of the Nyquist check: {reason}.")
     for model, p in st.get("paper", {}).items():
         a = p.get("anova_coverage", {})
         if "f_statistic" in a:

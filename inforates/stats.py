@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -569,6 +569,11 @@ def direction_of(class_names: pd.Series) -> pd.Series:
     return suffix.where(suffix.isin(["cw", "ccw"]), "")
 
 
+def _direction_correct(predictions: pd.DataFrame) -> pd.Series:
+    true_dir, pred_dir = direction_of(predictions["class_name"]), direction_of(predictions["pred_class"])
+    return (pred_dir == true_dir) & (true_dir != "")
+
+
 def aliasing_table(predictions: pd.DataFrame, min_distinct: int = 3) -> pd.DataFrame:
     """Rows with a known motion frequency and at least ``min_distinct`` frames, with ``x = f * spacing / fps``
     (cycles per sampled step), ``frac_x`` and ``direction_correct``."""
@@ -576,15 +581,20 @@ def aliasing_table(predictions: pd.DataFrame, min_distinct: int = 3) -> pd.DataF
     keep = df["f_hz"].notna() & df["median_spacing"].notna() & (df["distinct_frames"] >= min_distinct)
     df = df[keep]
     x = df["f_hz"].to_numpy(float) * df["median_spacing"].to_numpy(float) / df["fps"].to_numpy(float)
-    true_dir, pred_dir = direction_of(df["class_name"]), direction_of(df["pred_class"])
     return pd.DataFrame(
         {
             "model": df["model"].to_numpy(),
             "x": x,
             "frac_x": x - np.floor(x),
-            "direction_correct": (pred_dir.to_numpy() == true_dir.to_numpy()) & (true_dir.to_numpy() != ""),
+            "direction_correct": _direction_correct(df).to_numpy(),
         }
     )
+
+
+def direction_accuracy(predictions: pd.DataFrame) -> pd.Series:
+    """Per model, the share of predictions whose direction (``cw``/``ccw`` suffix) matches the true one."""
+    correct = _direction_correct(predictions)
+    return correct.groupby(predictions["model"], sort=False).mean().rename("direction_accuracy")
 
 
 def nyquist_check(
@@ -594,12 +604,16 @@ def nyquist_check(
     above: tuple[float, float] = (0.6, 0.9),
     min_below_accuracy: float = 0.85,
     max_above_accuracy: float = 0.25,
+    exclude: Mapping[str, str] | None = None,
 ) -> dict:
     """Does direction accuracy collapse past the Nyquist limit? Pooled over models and variants, on clips with
     ``>= min_distinct`` distinct frames: direction accuracy where ``frac(x) < below`` (should be high) and where
     ``above[0] < frac(x) < above[1]`` (the apparent rotation reverses: should be low); PASS iff the first is
-    ``>= min_below_accuracy`` and the second ``<= max_above_accuracy``.
+    ``>= min_below_accuracy`` and the second ``<= max_above_accuracy``. ``exclude`` maps models left out of the
+    pool to the reason (e.g. a model that does not see the rotation at all, judged on the validation split).
     """
+    exclude = dict(exclude or {})
+    predictions_df = predictions_df[~predictions_df["model"].isin(list(exclude))]
     table = aliasing_table(predictions_df, min_distinct)
     low = table[table["frac_x"] < below]
     high = table[(table["frac_x"] > above[0]) & (table["frac_x"] < above[1])]
@@ -618,6 +632,8 @@ def nyquist_check(
             "max_above_accuracy": max_above_accuracy,
             "min_distinct": min_distinct,
         },  # fmt: skip
+        "models": list(pd.unique(predictions_df["model"])),
+        "excluded": exclude,
         "passed": passed,
         "verdict": "PASS" if passed else "FAIL",
     }

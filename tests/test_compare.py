@@ -182,6 +182,15 @@ def test_synthetic_benchmark_gets_the_nyquist_check(tmp_path, capsys):
     assert (out / "figures" / "aliasing_collapse.png").is_file()
     assert "Nyquist check PASS" in (out / "report.md").read_text()
 
+    argv = ["--runs", str(tmp_path / "eval"), "--out", str(out), "--n-boot", "50", "--nyquist_exclude", "tiny"]
+    assert compare.main(argv) == 0
+    check = json.loads((out / "statistical_results.json").read_text())["paired"]["nyquist_check"]
+    assert check["models"] == [] and check["verdict"] == "FAIL" and "tiny" in check["excluded"]
+    assert "tiny is left out of the Nyquist check: left out with --nyquist_exclude" in (out / "report.md").read_text()
+    with pytest.raises(SystemExit):
+        compare.main(argv[:-1] + ["nosuch"])
+    assert "--nyquist_exclude: no run named nosuch" in capsys.readouterr().err
+
 
 def test_errors(tmp_path, capsys):
     assert compare.main(["--runs", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.container import BarContainer
@@ -139,7 +140,16 @@ def test_aliasing_collapse_curve_and_nyquist_line():
     points = ax.containers[0].lines[0]
     px, py = points.get_xdata(), points.get_ydata()
     np.testing.assert_array_equal(py, (px - np.floor(px) < 0.5).astype(float))
-    assert ax.get_xlabel().startswith("x = f") and ax.get_ylabel() == "Direction accuracy"
+    assert ax.get_xlabel().startswith("x = f") and ax.get_ylabel().startswith("Direction accuracy")
+
+
+def test_aliasing_collapse_draws_each_model_and_marks_the_left_out_one():
+    ideal, other = simulate_synthetic(n_videos=30), simulate_synthetic(n_videos=30, seed=1, model="guess")
+    fig = plots.aliasing_collapse(pd.concat([ideal, other], ignore_index=True), excluded=["guess"])
+    ax = fig.axes[0]
+    labels = [container.get_label() for container in ax.containers]
+    assert len(labels) == 2 and "left out of the check" in labels[1] and "left out" not in labels[0]
+    assert ax.containers[1].lines[0].get_markerfacecolor() == "none"
 
 
 def test_save_figure_writes_each_format(tmp_path, tables):

@@ -285,6 +285,25 @@ def test_nyquist_check_counts_and_verdict():
     assert not stats.nyquist_check(pd.DataFrame(rows), min_below_accuracy=0.95)["passed"]
     assert not stats.nyquist_check(pd.DataFrame(rows), max_above_accuracy=0.1)["passed"]
     assert stats.nyquist_check(pd.DataFrame(rows), min_distinct=2)["below_nyquist_n"] == 15
+    assert got["models"] == ["m"] and got["excluded"] == {}
+
+    guesser = [{**row, "model": "g", "pred_class": "square_ccw"} for row in rows[:15]]  # always one direction
+    pooled = stats.nyquist_check(pd.DataFrame(rows + guesser))
+    assert pooled["below_nyquist_n"] == 20 and not pooled["passed"]
+    alone = stats.nyquist_check(pd.DataFrame(rows + guesser), exclude={"g": "guesses"})
+    assert {k: alone[k] for k in got if k != "excluded"} == {k: got[k] for k in got if k != "excluded"}
+    assert alone["excluded"] == {"g": "guesses"}
+
+
+def test_direction_accuracy_per_model():
+    df = pd.DataFrame(
+        {
+            "model": ["a", "a", "a", "a", "b", "b"],
+            "class_name": ["dot_cw", "dot_ccw", "bar_cw", "bar_cw", "dot_cw", "dot_cw"],
+            "pred_class": ["bar_cw", "dot_cw", "bar_cw", "dot_ccw", "dot_cw", "dot_cw"],
+        }
+    )
+    assert stats.direction_accuracy(df).to_dict() == {"a": 0.5, "b": 1.0}
 
 
 def test_nyquist_check_on_simulated_benchmark():
