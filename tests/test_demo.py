@@ -22,7 +22,7 @@ def test_parser_defaults_are_the_documented_demo():
 def test_reduced_demo(tmp_path, capsys):
     """ViViT alone through every stage; the exit status is the report's Nyquist verdict; a rerun reuses results.
     The issue's targets (>= 90 % at the densest variant, Nyquist PASS) are checked last; a miss is reported as an
-    expected failure with the measured numbers (2 cores, 2026-11-29: 0.938, 0.932 / 0.115, PASS; 2 min 16 s)."""
+    expected failure with the measured numbers (2 cores, 2026-11-29, with 200 epochs: 0.938, 0.932 / 0.115, PASS)."""
     out, data = tmp_path / "demo", tmp_path / "synthetic"
     status = main(["--models", "vivit", "--out", str(out), "--data", str(data)])
     printed = capsys.readouterr().out
