@@ -238,7 +238,7 @@ def _paired_across_models(inputs: _Inputs, an: Analysis) -> dict:
     return section
 
 
-def _paired(inputs: _Inputs, an: Analysis, nyquist_exclude: dict[str, str]) -> dict:
+def _paired(inputs: _Inputs, an: Analysis, nyquist_exclude: dict[str, str] | None) -> dict:
     if inputs.predictions is None:
         for name in ("Cochran's Q", "pairwise McNemar (variants)", "McNemar between models",
                      "logistic model x coverage x stride"):  # fmt: skip
@@ -326,7 +326,7 @@ def analyse(
         an.skip("cluster-bootstrap CIs", NEEDS_PREDICTIONS)
     an.tables["accuracy_by_variant"] = pd.concat(accuracy, ignore_index=True)
     if protocol in ("paired", "both"):
-        an.statistical["paired"] = _paired(inputs, an, dict(nyquist_exclude or {}))
+        an.statistical["paired"] = _paired(inputs, an, nyquist_exclude)
     if protocol in ("paper", "both"):
         if inputs.per_class is None:
             an.skip("paper protocol", "needs per-class tables")

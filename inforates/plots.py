@@ -265,11 +265,10 @@ def aliasing_collapse(
     x_max = max(1.0, float(np.ceil(table["x"].max() * 2) / 2)) if len(table) else 1.0
     edges = np.linspace(0, x_max, int(round(x_max * 2 * bins_per_half_cycle)) + 1)
     table = table.assign(bin=pd.cut(table["x"], edges, include_lowest=True, labels=False))
-    models = list(pd.unique(table["model"]))
-    width = edges[1] - edges[0]
+    n_models, width = table["model"].nunique(), edges[1] - edges[0]
     for k, (model, rows) in enumerate(table.groupby("model", sort=False)):
         binned = rows.groupby("bin")["direction_correct"].agg(["sum", "size"])
-        offset = (k - (len(models) - 1) / 2) * width * 0.12  # side by side within a bin
+        offset = (k - (n_models - 1) / 2) * width * 0.12  # side by side within a bin
         centres = (edges[binned.index.astype(int)] + edges[binned.index.astype(int) + 1]) / 2 + offset
         acc = (binned["sum"] / binned["size"]).to_numpy()
         ci = np.array([stats.wilson_interval(int(s), int(n)) for s, n in zip(binned["sum"], binned["size"])])

@@ -39,16 +39,14 @@ class FrameCache:
         """All frames of a dataset row's video value (a path, ``{"path", "bytes"}``...), decoded at most once
         while the cache has room. Raises :class:`~inforates.data.decoding.VideoDecodeError` like ``open_video``."""
         key = video_source(value)
-        if key == "<bytes>":  # embedded bytes without a path: nothing to key them by, so they are not kept
-            with open_video(value) as video:
-                return video.get(np.arange(video.num_frames))
         cached = self._frames.get(key)
         if cached is not None:
             return cached
         with open_video(value) as video:
             frames = video.get(np.arange(video.num_frames))
         size = frames.numel() * frames.element_size()
-        if self.bytes + size <= self.max_bytes:
+        # embedded bytes without a path ("<bytes>") have nothing to be keyed by, so they are never kept
+        if key != "<bytes>" and self.bytes + size <= self.max_bytes:
             self._frames[key] = frames
             self.bytes += size
         return frames
