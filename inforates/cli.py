@@ -18,7 +18,7 @@ import argparse
 import importlib
 import sys
 
-from .errors import RecipeError
+from .errors import USER_OS_ERRORS, InforatesError, describe_os_error
 
 
 # name -> (module with main(argv), one-line help)
@@ -87,8 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(module.main(rest) or 0)
-    except RecipeError as err:
+    except InforatesError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # an unwritable folder, a full disk: the user's to fix, named in one line
+        if err.errno not in USER_OS_ERRORS:
+            raise
+        print(f"error: {describe_os_error(err)}; check the folder's permissions and free space", file=sys.stderr)
         return 2
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
+from .files import OwnedOutputs
 from .legacy import is_legacy_folder, read_legacy_folder
 
 
@@ -420,15 +421,21 @@ def run_compare(
     seed: int = 0,
     margin: float = 0.02,
     nyquist_exclude: dict[str, str] | None = None,
+    overwrite: bool = False,
+    **owned,
 ) -> Analysis:
-    """Analyse, write tables, draw figures and write ``report.md`` into ``out``."""
+    """Analyse, write tables, draw figures and write ``report.md`` into ``out``.
+
+    ``out`` may hold an earlier comparison (its files are replaced, those not written again removed); files that
+    inforates did not write make it an ``OutputError`` unless ``overwrite``, and are never replaced (``owned``:
+    :class:`OwnedOutputs`' ``flag`` and ``others``)."""
     from .report import write_report
 
-    out = Path(out)
-    analysis = analyse(runs, protocol, n_boot, seed, margin, nyquist_exclude)
-    write_outputs(analysis, out)
-    figures = make_figures(analysis, runs, out, formats)
-    write_report(analysis, runs, figures, out)
+    with OwnedOutputs(out, overwrite, **owned) as staging:
+        analysis = analyse(runs, protocol, n_boot, seed, margin, nyquist_exclude)
+        write_outputs(analysis, staging)
+        figures = make_figures(analysis, runs, staging, formats)
+        write_report(analysis, runs, figures, staging)
     return analysis
 
 
@@ -438,7 +445,9 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--runs", nargs="+", required=True, help="eval run dirs, parents of them, or 2025 table folders"
     )
-    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--out", required=True, help="output directory (new, or holding an earlier comparison)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into a folder that also holds other files (they are kept, never replaced)")  # fmt: skip
     parser.add_argument("--protocol", default="paired", choices=PROTOCOLS,
                         help="paired (default): tests on per-video outcomes; paper: the 2025 study's; both")  # fmt: skip
     parser.add_argument("--formats", default="png", help="figure formats, comma-separated: png,svg,pdf")
@@ -469,7 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown_models:
         parser.error(f"--nyquist_exclude: no run named {', '.join(unknown_models)}; the runs are {', '.join(names)}")
     exclude = {model: "left out with --nyquist_exclude" for model in args.nyquist_exclude}
-    analysis = run_compare(runs, args.out, args.protocol, formats, args.n_boot, args.seed, args.margin, exclude)
+    analysis = run_compare(
+        runs, args.out, args.protocol, formats, args.n_boot, args.seed, args.margin, exclude, args.overwrite
+    )
     print(f"compared {len(runs)} model(s): {', '.join(r.name for r in runs)} "
           f"({sum(r.kind == 'predictions' for r in runs)} with per-video predictions)")  # fmt: skip
     if "nyquist_check" in analysis.statistical.get("paired", {}):
@@ -483,4 +494,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from .cli import main as cli_main
+
+    sys.exit(cli_main(["compare", *sys.argv[1:]]))

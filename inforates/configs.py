@@ -15,15 +15,15 @@ import argparse
 import dataclasses
 import difflib
 import sys
+import typing
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
 from transformers import HfArgumentParser, TrainingArguments
 
 from .errors import RecipeError
 from .model_registry import resolve_model_name
+from .recipe_values import coerce_value, escape_help, load_recipe_yaml
 from .sampling import ANCHORS, DEFAULT_COVERAGES, DEFAULT_STRIDES, SAMPLERS
 
 
@@ -135,6 +135,8 @@ class DataArguments:
                 _fail(key, getattr(self, key), "must be >= 1 (or unset for all)")
         if self.synth_scale <= 0:
             _fail("synth_scale", self.synth_scale, "must be > 0")
+        if not 0 <= self.synth_seed < 2**32:
+            _fail("synth_seed", self.synth_seed, "a seed is an integer in [0, 2**32)")
 
 
 @dataclass
@@ -215,6 +217,31 @@ class VideoTrainingArguments(TrainingArguments):
         metadata={"help": "False: TimeSformer/VideoMAE/ViViT use every parameter each step."},
     )
 
+    def __post_init__(self) -> None:
+        for key, (ok, why) in _TRAINING_RANGES.items():
+            value = getattr(self, key, None)
+            if value is not None and not ok(value):
+                _fail(key, value, why)
+        super().__post_init__()
+
+
+# Ranges TrainingArguments itself leaves to fail later, deep inside the optimizer, the sampler or numpy.
+_TRAINING_RANGES: dict[str, tuple[Any, str]] = {
+    **{key: (lambda v: v >= 0, "must be >= 0") for key in (
+        "learning_rate", "weight_decay", "adam_epsilon", "max_grad_norm", "num_train_epochs", "warmup_steps",
+        "dataloader_num_workers", "save_total_limit", "eval_delay",
+    )},
+    **{key: (lambda v: v > 0, "must be > 0") for key in (
+        "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
+        "eval_accumulation_steps", "logging_steps", "save_steps", "eval_steps", "dataloader_prefetch_factor",
+    )},
+    **{key: (lambda v: 0 <= v < 2**32, "a seed is an integer in [0, 2**32)") for key in ("seed", "data_seed")},
+    **{key: (lambda v: 0 <= v < 1, "must be in [0, 1)") for key in (
+        "adam_beta1", "adam_beta2", "label_smoothing_factor",
+    )},
+    "max_steps": (lambda v: v == -1 or v > 0, "a positive step count, or -1 to train for num_train_epochs"),
+}  # fmt: skip
+
 
 class Recipe(NamedTuple):
     model: ModelArguments
@@ -236,17 +263,28 @@ class Recipe(NamedTuple):
 ARGUMENT_CLASSES = (ModelArguments, DataArguments, SamplingArguments, EvaluationArguments, VideoTrainingArguments)
 
 
-def _load_yaml(path: str) -> dict[str, Any]:
-    if not Path(path).is_file():
-        raise RecipeError(f"{path}: recipe file not found")
-    try:
-        with open(path) as f:
-            config = yaml.safe_load(f) or {}
-    except yaml.YAMLError as err:
-        raise RecipeError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
-    if not isinstance(config, dict):
-        raise RecipeError(f"{path}: a recipe is a flat mapping of key: value, got {type(config).__name__}")
-    return config
+def _field_types() -> dict[str, Any]:
+    """Each recipe key's type annotation (the type a YAML value must have)."""
+    hints: dict[str, Any] = {}
+    for cls in ARGUMENT_CLASSES:
+        resolved = typing.get_type_hints(cls)
+        hints.update({f.name: resolved[f.name] for f in dataclasses.fields(cls) if f.init})
+    return hints
+
+
+def _closest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+def _our_words(message: str) -> str:
+    """TrainingArguments' messages that name the wrong fix, said for a recipe."""
+    if "support bf16/gpu" in message:
+        return (
+            "bf16: true needs a GPU with bfloat16 and this machine has none; run the recipe on the hardware its "
+            "first line names, or add --bf16 false --use_cpu true to run it here on the CPU (slowly)"
+        )
+    return message
 
 
 class RecipeParser(HfArgumentParser):
@@ -255,44 +293,42 @@ class RecipeParser(HfArgumentParser):
     def __init__(self, dataclass_types=ARGUMENT_CLASSES, **kwargs):
         super().__init__(dataclass_types, allow_abbrev=False, **kwargs)  # --learning_rat is an error, not a guess
         self.add_argument("--config", default=None, help="YAML recipe whose keys become the defaults.")
+        for action in self._actions:
+            action.help = escape_help(action.help)  # "Coverage % of ..." must not break --help
 
-    def _apply_config(self, config: dict[str, Any], path: str) -> None:
+    def _apply_config(self, config: dict[str, Any], lines: dict[str, int], path: str) -> None:
         by_dest: dict[str, list[argparse.Action]] = {}  # a bool field has two actions: --x and --no_x
         for action in self._actions:
             by_dest.setdefault(action.dest, []).append(action)
         known = sorted(set(by_dest) - {"help", "config"})
+        hints = _field_types()
         defaults = {}
         for key, value in config.items():
+            where = f"{path}:{lines[str(key)]}" if str(key) in lines else path
             if key not in by_dest or key == "config":
-                close = difflib.get_close_matches(str(key), known, n=3, cutoff=0.6)
-                hint = f"; did you mean {', '.join(close)}?" if close else "; see `inforates train --help` for keys"
-                raise RecipeError(f"{path}: unknown key {key!r}{hint}")
+                hint = _closest(str(key), known) or "; see `inforates train --help` for keys"
+                raise RecipeError(f"{where}: unknown key {key!r}{hint}")
             try:
-                typed = next((a for a in by_dest[key] if a.type is not None), by_dest[key][0])
-                defaults[key] = self._coerce(typed, value)
-            except (TypeError, ValueError) as err:
-                raise RecipeError(f"{path}: {key}={value!r} has the wrong type ({err})") from None
+                defaults[key] = coerce_value(key, value, hints.get(key, Any))
+            except RecipeError as err:
+                raise RecipeError(f"{where}: {err}") from None
+            choices = next((a.choices for a in by_dest[key] if a.choices), None)
+            if choices and isinstance(defaults[key], str) and defaults[key] not in [str(c) for c in choices]:
+                raise RecipeError(f"{where}: {key}={value!r}: choose one of {', '.join(map(str, choices))}")
         self.set_defaults(**defaults)  # updates every action of each dest
         for action in self._actions:
             if action.dest in defaults:
                 action.required = False
 
-    @staticmethod
-    def _coerce(action: argparse.Action, value: Any) -> Any:
-        if value is None or action.type is None:
-            return value
-        if action.nargs in ("+", "*") or isinstance(value, list):
-            values = value if isinstance(value, list) else [value]
-            return [RecipeParser._coerce_one(action.type, v) for v in values]
-        return RecipeParser._coerce_one(action.type, value)
-
-    @staticmethod
-    def _coerce_one(kind, value: Any) -> Any:
-        if not (isinstance(value, str) or kind in (int, float)):
-            return value
-        if kind is int and isinstance(value, float) and not value.is_integer():
-            raise ValueError(f"{value} is not an integer")
-        return kind(value)
+    def _check_flags(self, remaining: list[str]) -> None:
+        """Command-line words no dataclass took: a mistyped flag is named as a flag, with the closest ones."""
+        flags = sorted(o for a in self._actions for o in a.option_strings if o.startswith("--") and "-" not in o[2:])
+        for word in remaining:
+            if word.startswith("-"):
+                flag = word.split("=", 1)[0]
+                hint = _closest(flag, flags) or "; see --help for the flags"
+                raise RecipeError(f"unknown command-line flag {flag}{hint}")
+        raise RecipeError(f"unexpected command-line argument {remaining[0]!r} (flags are --key value)")
 
     def parse(self, args: list[str] | None = None) -> Recipe:
         args = sys.argv[1:] if args is None else list(args)
@@ -300,14 +336,19 @@ class RecipeParser(HfArgumentParser):
         pre.add_argument("--config", default=None)
         known, _ = pre.parse_known_args(args)
         if known.config:
-            self._apply_config(_load_yaml(known.config), known.config)
+            config, lines = load_recipe_yaml(known.config)
+            self._apply_config(config, lines, known.config)
         where = f"{known.config}: " if known.config else ""
         try:
-            parsed = self.parse_args_into_dataclasses(args=args)
+            *parsed, remaining = self.parse_args_into_dataclasses(args=args, return_remaining_strings=True)
         except RecipeError as err:
             raise RecipeError(f"{where}{err}") from None
-        except ValueError as err:  # TrainingArguments' own checks
-            raise RecipeError(f"{where}{str(err).strip().splitlines()[0]}") from None
+        except argparse.ArgumentTypeError as err:
+            raise RecipeError(f"{where}{err}") from None
+        except (TypeError, ValueError) as err:  # TrainingArguments' own checks
+            raise RecipeError(f"{where}{_our_words(str(err).strip().splitlines()[0])}") from None
+        if remaining:
+            self._check_flags(remaining)
         return Recipe(*parsed[: len(ARGUMENT_CLASSES)], config_path=known.config)
 
 

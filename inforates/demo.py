@@ -32,6 +32,7 @@ MODELS = ("timesformer", "videomae", "vivit")
 DENSEST = (100.0, 1)  # (coverage, stride) the accuracy target refers to
 TARGET_ACCURACY = 0.90
 SEES_DIRECTION = 0.75  # validation direction accuracy (densest variant) from which a model joins the Nyquist check
+SUMMARY_FILE = "demo_summary.json"
 NYQUIST_KEYS = ("below_nyquist_accuracy", "below_nyquist_n", "above_nyquist_accuracy", "above_nyquist_n")
 
 
@@ -132,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     runs = load_runs([out / "eval" / model for model in args.models])
     validation = validation_direction(load_runs([out / "validation" / model for model in args.models]))
-    analysis = run_compare(runs, out, protocol="both", nyquist_exclude=nyquist_exclusions(validation))
+    stages = (*MODELS, "eval", "validation", SUMMARY_FILE)  # written by the other stages, beside the report
+    analysis = run_compare(runs, out, protocol="both", nyquist_exclude=nyquist_exclusions(validation),
+                           overwrite=args.fresh, flag="--fresh", others=stages)  # fmt: skip
     timings["compare"] = time.perf_counter() - tic
     timings["total"] = time.perf_counter() - start
     return print_summary(analysis, validation, out, timings)
@@ -180,7 +183,7 @@ def print_summary(analysis, validation: dict[str, float], out: Path, timings: di
     )
     print("time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
     summary.update(nyquist_check=check, seconds=timings)
-    (out / "demo_summary.json").write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
+    (out / SUMMARY_FILE).write_text(json.dumps(to_jsonable(summary), indent=2) + "\n")
     print(f"report: {out / 'report.md'}  (figures, tables, statistical_results.json and demo_summary.json beside it)")
     return 0 if check["passed"] else 1
 

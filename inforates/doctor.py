@@ -98,7 +98,7 @@ def check_recipe(config: str) -> tuple[Check, object | None]:
             recipe = parse_recipe(["--config", config, "--use_cpu", "true"])
         except RecipeError:
             return Check("recipe", False, str(err), "fix the key named above"), None
-        return Check("recipe", False, str(err), "run it on the hardware named in its first line"), recipe
+        return Check("recipe", False, str(err), "the dataset and model checks below ran with --use_cpu true"), recipe
     return Check("recipe", True, f"{config} parses"), recipe
 
 
@@ -117,6 +117,24 @@ def check_dataset(recipe) -> Check:
     return Check("dataset", True, f"{data.dataset_source}: {counts} videos")
 
 
+def hub_reachable(timeout: float = 3.0) -> tuple[bool, str]:
+    """Whether the Hub can be reached now: ``HF_HUB_OFFLINE`` set, or one quick connection to its endpoint."""
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return False, "HF_HUB_OFFLINE is set"
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    url = urlparse(endpoint)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname, port), timeout=timeout).close()
+    except OSError as err:
+        return False, f"{url.hostname}:{port} cannot be reached ({err.strerror or err})"
+    return True, f"{url.hostname} reachable"
+
+
 def check_model(recipe) -> Check:
     from .model_registry import MODEL_REGISTRY
 
@@ -130,18 +148,26 @@ def check_model(recipe) -> Check:
     if Path(target).is_dir():
         ok = (Path(target) / "config.json").is_file()
         return Check("model", ok, f"{target}: local checkpoint", "the folder needs a config.json")
-    try:
-        from transformers import AutoConfig
+    from transformers import AutoConfig
 
-        AutoConfig.from_pretrained(target, revision=recipe.model.model_revision)
-        return Check("model", True, f"{target}: config reachable (cache or Hub)")
+    online, why = hub_reachable()
+    revision = recipe.model.model_revision
+    fetch = f"hf download {target}" + (f" --revision {revision}" if revision != "main" else "")
+    try:
+        AutoConfig.from_pretrained(target, revision=revision, local_files_only=not online)
     except Exception as err:
-        return Check(
-            "model",
-            False,
-            f"{target}: {type(err).__name__}",
-            "go online once (unset HF_HUB_OFFLINE) or `huggingface-cli download` it into the cache",
-        )
+        reason = " ".join(str(err).split())[:160] or type(err).__name__
+        if not online:
+            return Check(
+                "model",
+                False,
+                f"{target}: not in the local Hugging Face cache, and the Hub is out of reach ({why})",
+                f"on a machine with internet run `{fetch}` (then copy ~/.cache/huggingface here), or point "
+                "model_name_or_path at a saved checkpoint folder",
+            )
+        return Check("model", False, f"{target}: {reason}", f"check the name and revision; `{fetch}` shows the error")
+    where = "the Hub" if online else f"the local cache ({why})"
+    return Check("model", True, f"{target}: config found in {where}")
 
 
 def run_checks(config: str | None, output_dir: str | None) -> list[Check]:

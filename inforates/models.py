@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import pickle
 from dataclasses import dataclass
 
 import torch
@@ -180,6 +181,7 @@ def _build(
     if label2id is not None:
         id2label = {int(i): str(n) for i, n in (id2label or {v: k for k, v in label2id.items()}).items()}
         labels = {"num_labels": len(id2label), "label2id": {n: i for i, n in id2label.items()}, "id2label": id2label}
+        labels["problem_type"] = "single_label_classification"  # one label would otherwise mean regression
 
     if from_config and spec is not None:
         config = AutoConfig.for_model(spec.model_type, **spec.config, num_frames=spec.num_frames)
@@ -207,15 +209,23 @@ def _build(
         logger.info("built %s from its config with random weights (%d frames, %d px)", source, frames, size)
     else:
         replace_head = bool(labels) and {int(k): v for k, v in config.id2label.items()} != labels["id2label"]
-        model = AutoModelForVideoClassification.from_pretrained(
-            source,
-            revision=model_args.model_revision,
-            trust_remote_code=model_args.trust_remote_code,
-            attn_implementation=attn,
-            ignore_mismatched_sizes=replace_head,
-            **geometry,
-            **({k: labels[k] for k in ("label2id", "id2label")} if replace_head else {}),
-        )
+        try:
+            model = AutoModelForVideoClassification.from_pretrained(
+                source,
+                revision=model_args.model_revision,
+                trust_remote_code=model_args.trust_remote_code,
+                attn_implementation=attn,
+                ignore_mismatched_sizes=replace_head,
+                **geometry,
+                **({k: labels[k] for k in ("label2id", "id2label")} if replace_head else {}),
+                **({"problem_type": labels["problem_type"]} if labels else {}),
+            )
+        except pickle.UnpicklingError:
+            raise RecipeError(
+                f"{source}: its pickle weights file was refused: it holds objects other than tensors, and loading "
+                "them could run arbitrary code; where you trust its source, load it once and re-save it with "
+                "save_pretrained (which writes model.safetensors)"
+            ) from None
         if replace_head:
             _reset_head(model)
             logger.info("%s: new classification head for %d classes", source, labels["num_labels"])

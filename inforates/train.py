@@ -34,6 +34,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from .configs import Recipe, RecipeError, parse_recipe
 from .data.skips import SkipLog
 from .data.sources import load_video_dataset, undecoded
+from .errors import ensure_writable
 from .hub import model_card, push_checkpoint
 from .models import load_model_for_training
 from .trainer import METRIC_NAMES, VideoTrainer, make_collators, make_compute_metrics
@@ -64,6 +65,12 @@ def setup_logging(recipe: Recipe) -> None:
     datasets.utils.logging.set_verbosity(level)
     transformers.utils.logging.set_verbosity(level)
     transformers.utils.logging.enable_explicit_format()
+
+
+def keep_tracker_files_in_output_dir(recipe: Recipe) -> None:
+    """wandb writes ``./wandb`` in the working folder unless told otherwise: keep it in ``output_dir``."""
+    if "wandb" in (recipe.training.report_to or []) and "WANDB_DIR" not in os.environ:
+        os.environ["WANDB_DIR"] = str(Path(recipe.training.output_dir).resolve())
 
 
 def check_launch(recipe: Recipe) -> None:
@@ -125,25 +132,60 @@ def fingerprint(recipe: Recipe) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+# What a run writes into output_dir before its first checkpoint: a folder holding only these (or a claim of a run
+# that failed before any checkpoint) is free for the corrected command, whatever recipe claimed it.
+EARLY_FILES = {RUN_FILE, f".{RUN_FILE}.tmp", "skipped.spool.csv"}
+FINISHED_FILES = ("config.json", "model.safetensors", "eval_results.json", "recipe.yaml")
+
+
+def _unfinished_claim(out: Path, present: list[Path]) -> bool:
+    """A run that stopped before its first checkpoint and before saving a model: nothing in it is worth keeping."""
+    if all(p.name in EARLY_FILES for p in present):
+        return True
+    if not (out / RUN_FILE).is_file() or get_last_checkpoint(str(out)):
+        return False
+    return not any((out / name).exists() for name in FINISHED_FILES)
+
+
 def check_output_dir(recipe: Recipe) -> str | None:
     """Whether this run may use ``output_dir`` (read-only, the same answer on every process); the checkpoint to
     resume from, or None to start fresh."""
     out = Path(recipe.training.output_dir)
-    present = [p for p in out.iterdir() if p.name != f".{RUN_FILE}.tmp"] if out.is_dir() else []
+    if out.exists() and not out.is_dir():
+        raise RecipeError(f"output_dir={str(out)!r} is a file, not a folder; choose another output_dir")
+    present = list(out.iterdir()) if out.is_dir() else []
     if not present or recipe.training.overwrite_output_dir:
         return None
     run_file = out / RUN_FILE
     theirs = json.loads(run_file.read_text()).get("fingerprint") if run_file.is_file() else None
     if theirs != fingerprint(recipe):
+        if _unfinished_claim(out, present):
+            logger.info("output_dir %s holds only an unfinished claim (no checkpoint): starting there afresh", out)
+            return None
         what = "files of another program" if theirs is None else "a run of a different recipe"
         raise RecipeError(
             f"output_dir={str(out)!r} is not empty and holds {what}; choose another output_dir or pass "
             "--overwrite_output_dir true to train there anyway"
         )
     last = get_last_checkpoint(str(out))
-    if last:
-        logger.info("resuming from %s", last)
+    if last and recipe.training.process_index == 0:
+        print(f"resuming from {last}", flush=True)
     return last
+
+
+def check_classes(dataset, data_args) -> list[str]:
+    """The training split's class names; a classifier needs at least two classes among its videos."""
+    train = dataset[data_args.train_split]
+    class_names = train.features["label"].names
+    present = sorted({class_names[i] for i in train.unique("label")})
+    if len(present) < 2:
+        found = ", ".join(present) or "none"
+        where = data_args.dataset_dir or data_args.dataset_name or data_args.manifest_path
+        raise RecipeError(
+            f"{where}: the {data_args.train_split} split has {len(present)} class ({found}); a classifier needs at "
+            "least 2. A videofolder is <dataset_dir>/train/<class>/*.mp4, one folder per class (docs/data.md)"
+        )
+    return class_names
 
 
 def is_finished(recipe: Recipe) -> bool:
@@ -179,14 +221,14 @@ def main(argv: list[str] | None = None) -> int:
     recipe = parse_recipe(argv, prog="inforates train")
     model_args, data_args, training_args = recipe.model, recipe.data, recipe.training
 
-    # Setup
+    # Setup: everything that can be checked is checked before output_dir is claimed
     setup_logging(recipe)
     check_launch(recipe)
     check_model_selection(recipe)
     set_cpu_threads(recipe)
     last_checkpoint = check_output_dir(recipe)
-    if training_args.should_save:
-        claim_output_dir(recipe)
+    ensure_writable(training_args.output_dir, "output_dir")
+    keep_tracker_files_in_output_dir(recipe)
     logger.info("recipe: %s; output_dir: %s", recipe.config_path, training_args.output_dir)
     set_seed(training_args.seed)
 
@@ -197,13 +239,15 @@ def main(argv: list[str] | None = None) -> int:
     for split in (data_args.train_split, data_args.validation_split):
         if split not in dataset:
             raise RecipeError(f"the dataset has no split {split!r} (it has {', '.join(dataset)})")
-    class_names = dataset[data_args.train_split].features["label"].names
+    class_names = check_classes(dataset, data_args)
     id2label = dict(enumerate(class_names))
     label2id = {name: i for i, name in id2label.items()}
     logger.info("%d classes; %s", len(class_names), {k: len(v) for k, v in dataset.items()})
 
     # Model
     model, settings, clip_len = load_model_for_training(model_args, label2id, id2label)
+    if training_args.should_save:
+        claim_output_dir(recipe)
 
     # Trainer
     push, training_args.push_to_hub = training_args.push_to_hub, False

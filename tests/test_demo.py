@@ -97,7 +97,8 @@ def test_a_folder_of_another_recipe_is_refused_with_the_demo_hint(tmp_path, synt
     from inforates.train import RUN_FILE
 
     stale = tmp_path / "demo" / "vivit"
-    stale.mkdir(parents=True)
+    (stale / "checkpoint-10").mkdir(parents=True)  # a run of an older recipe that got as far as a checkpoint
+    (stale / "checkpoint-10" / "trainer_state.json").write_text("{}")
     (stale / RUN_FILE).write_text(json.dumps({"fingerprint": "an older recipe"}))
     with pytest.raises(RecipeError, match="--fresh retrains every model"):
         main(["--models", "vivit", "--out", str(tmp_path / "demo"), "--data", str(synth_small)])

@@ -19,7 +19,7 @@ from inforates.configs import parse_recipe
 from inforates.data.collator import VideoCollator
 from inforates.data.decoding import DECODE_STATS, VideoReader, reset_decode_stats
 from inforates.data.transforms import ProcessorSettings, eval_transform
-from inforates.errors import RecipeError
+from inforates.errors import OutputError, RecipeError
 from inforates.evaluate import main
 from inforates.evaluation.checkpoints import (
     Checkpoint,
@@ -265,7 +265,7 @@ def test_finished_run_is_kept_and_a_different_one_refused(checkpoint, videofolde
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     assert run_eval(checkpoint, videofolder, tmp_path, *args)[0] == "complete"
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
-    with pytest.raises(RecipeError, match="different configuration.*variants.*--overwrite"):
+    with pytest.raises(OutputError, match="different configuration.*variants.*--overwrite"):
         run_eval(checkpoint, videofolder, tmp_path, "--coverages", 100, "--strides", 1, 4)
     status, *_ = run_eval(
         checkpoint, videofolder, tmp_path, "--coverages", 100, "--strides", 1, 4, "--overwrite", "true"
@@ -276,7 +276,7 @@ def test_finished_run_is_kept_and_a_different_one_refused(checkpoint, videofolde
 def test_foreign_folder_is_refused_and_user_files_survive_overwrite(checkpoint, videofolder, tmp_path):
     (tmp_path / "tiny").mkdir()
     (tmp_path / "tiny" / "notes.txt").write_text("mine")
-    with pytest.raises(RecipeError, match="not an inforates evaluation folder"):
+    with pytest.raises(OutputError, match="not an inforates evaluation folder"):
         run_eval(checkpoint, videofolder, tmp_path, "--coverages", 100, "--strides", 1)
     run_eval(checkpoint, videofolder, tmp_path, "--coverages", 100, "--strides", 1, "--overwrite", "true")
     assert (tmp_path / "tiny" / "notes.txt").read_text() == "mine"
@@ -368,7 +368,7 @@ def test_store_leftovers_of_a_kill_before_the_first_record_start_fresh(tmp_path)
     assert store.state() == "new"
     store.start("new")
     assert RunStore(tmp_path / "run", {"a": 1}).state() == "resume"
-    with pytest.raises(RecipeError, match="differs in a"):
+    with pytest.raises(OutputError, match="differs in a"):
         RunStore(tmp_path / "run", {"a": 2}).state()
     shutil.rmtree(tmp_path / "run")
 

@@ -114,6 +114,11 @@ def _normalise(name: str) -> str:
     return re.sub(r"[\s_-]+", "_", str(name).strip().lower())
 
 
+def generic_labels(id2label: dict) -> bool:
+    """Whether a model's labels are transformers' placeholders ``LABEL_0 .. LABEL_N`` (no class names)."""
+    return all(re.fullmatch(r"LABEL_\d+", str(n)) for n in id2label.values())
+
+
 def label_mapping(id2label: dict, class_names: Sequence[str]) -> np.ndarray:
     """``mapping[label]`` = the model output index of each dataset class (-1 where the model lacks it).
 
@@ -125,8 +130,7 @@ def label_mapping(id2label: dict, class_names: Sequence[str]) -> np.ndarray:
     wanted = [_normalise(c) for c in class_names]
     if all(w in by_name for w in wanted):
         return np.array([by_name[w] for w in wanted], dtype=np.int64)
-    generic = all(re.fullmatch(r"LABEL_\d+", n) for n in model_names.values())
-    if generic and len(model_names) == len(class_names):
+    if generic_labels(model_names) and len(model_names) == len(class_names):
         return np.arange(len(class_names), dtype=np.int64)
     missing = [c for c, w in zip(class_names, wanted) if w not in by_name]
     raise RecipeError(

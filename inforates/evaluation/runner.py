@@ -15,13 +15,16 @@ from pathlib import Path
 
 import pandas as pd
 from accelerate import PartialState
+from accelerate.utils import broadcast_object_list
 from tqdm.auto import tqdm
 from transformers.trainer_utils import IntervalStrategy
 
 from ..data.skips import SkipLog
+from ..errors import OutputError
+from ..files import FolderLock
 from ..models import load_checkpoint
 from ..sampling import SamplingVariant
-from .checkpoints import Checkpoint, label_mapping, weights_sha256
+from .checkpoints import Checkpoint, generic_labels, label_mapping, weights_sha256
 from .grid import GridCollator
 from .metadata import git_revision, package_versions
 from .predictor import GridPredictor, predict_videos
@@ -109,11 +112,42 @@ def evaluate_checkpoint(
     the folder already held this evaluation finished, else ``"evaluated"``."""
     state, began = PartialState(), time.time()
     model, settings, clip_len = load_checkpoint(checkpoint.path, recipe.model)
-    id2label = {int(i): str(n) for i, n in model.config.id2label.items()}
-    to_model = label_mapping(id2label, videos.class_names)
-    model_labels = [id2label.get(i, f"LABEL_{i}") for i in range(model.config.num_labels)]
     fingerprint = run_fingerprint(checkpoint, recipe, videos, variants, model, settings, clip_len)
     store = RunStore(out_dir, fingerprint)
+    lock = _lock_folder(out_dir, state)
+    try:
+        return _evaluate(checkpoint, recipe, videos, variants, store, state, began, command, model, settings, clip_len)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _lock_folder(out_dir, state) -> FolderLock | None:
+    """The main process locks ``out_dir`` (a second evaluation into it is refused); every process learns whether
+    it did, so that all of them stop together."""
+    lock, refusal = None, None
+    if state.is_main_process:
+        try:
+            lock = FolderLock(out_dir, key="eval_output_dir").acquire()
+        except OutputError as err:
+            refusal = str(err)
+    if state.num_processes > 1:
+        refusal = broadcast_object_list([refusal])[0]
+    if refusal is not None:
+        raise OutputError(refusal)
+    return lock
+
+
+def _evaluate(checkpoint, recipe, videos, variants, store, state, began, command, model, settings, clip_len) -> str:
+    out_dir, fingerprint = store.path, store.fingerprint
+    id2label = {int(i): str(n) for i, n in model.config.id2label.items()}
+    to_model = label_mapping(id2label, videos.class_names)
+    if state.is_main_process and generic_labels(id2label) and not generic_labels(dict(enumerate(videos.class_names))):
+        names = videos.class_names
+        print(f"{checkpoint.name}: the checkpoint's labels are LABEL_0..LABEL_{len(names) - 1} (no class names), so "
+              f"they are taken in the dataset's class order ({', '.join(names[:3])}, ...); "
+              "save id2label in its config.json to match classes by name", flush=True)  # fmt: skip
+    model_labels = [id2label.get(i, f"LABEL_{i}") for i in range(model.config.num_labels)]
     status = store.state(recipe.evaluation.overwrite)  # every process decides before any of them writes
     state.wait_for_everyone()
     if status == "complete":

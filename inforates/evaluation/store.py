@@ -13,43 +13,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from ..errors import RecipeError
+from ..errors import OutputError
+from ..files import LOCK_NAME, atomic_write, write_json
+from ..files import read_json as _read_json
 
 
 RESULT_FILES = ("predictions.parquet", "results.csv", "per_class.csv", "skipped.csv", "run.json")
 WORK_FILES = ("progress.json", "shards")
-
-
-def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> None:
-    """Call ``write(tmp_path)`` and move the result onto ``path`` in one step (same folder, ``os.replace``)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; result files are read like any other file
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def write_json(path: str | os.PathLike, data: dict) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "w") as f:
-            json.dump(data, f, indent=2, default=str)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-
-    atomic_write(path, write)
 
 
 def write_csv(path: str | os.PathLike, table: pd.DataFrame) -> None:
@@ -58,14 +32,6 @@ def write_csv(path: str | os.PathLike, table: pd.DataFrame) -> None:
 
 def write_parquet(path: str | os.PathLike, table: pd.DataFrame) -> None:
     atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False))
-
-
-def _read_json(path: Path) -> dict | None:
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
 
 
 def _normalise(data: dict) -> dict:
@@ -87,13 +53,14 @@ class RunStore:
         return [k for k in keys if recorded.get(k) != self.fingerprint.get(k)]
 
     def state(self, overwrite: bool = False) -> str:
-        """``"new"``, ``"resume"`` or ``"complete"`` (same configuration, finished); raises ``RecipeError``
+        """``"new"``, ``"resume"`` or ``"complete"`` (same configuration, finished); raises ``OutputError``
         when the folder holds something else and ``overwrite`` is not set (``overwrite`` -> ``"new"``)."""
         if not self.path.exists():
             return "new"
         if not self.path.is_dir():
-            raise RecipeError(f"{self.path}: exists and is not a folder")
+            raise OutputError(f"{self.path}: exists and is not a folder")
         entries = [entry.name for entry in self.path.iterdir()]
+        entries = [name for name in entries if name != LOCK_NAME]
         if all(name in WORK_FILES or (name.startswith(".") and name.endswith(".tmp")) for name in entries):
             if not (self.progress_path.is_file() and _read_json(self.progress_path)):
                 return "new"  # empty, or the leftovers of a run killed before its first progress record
@@ -104,7 +71,7 @@ class RunStore:
             diff = self._differences(run.get("fingerprint"))
             if not diff:
                 return "complete"
-            raise RecipeError(
+            raise OutputError(
                 f"{self.path}: holds a finished evaluation of a different configuration (differs in {', '.join(diff)}); "
                 "pass --overwrite to replace it or choose another --eval_output_dir"
             )
@@ -113,11 +80,11 @@ class RunStore:
             diff = self._differences(progress.get("fingerprint"))
             if not diff:
                 return "resume"
-            raise RecipeError(
+            raise OutputError(
                 f"{self.path}: holds an unfinished evaluation of a different configuration (differs in "
                 f"{', '.join(diff)}); rerun that command to finish it, or pass --overwrite to start over"
             )
-        raise RecipeError(
+        raise OutputError(
             f"{self.path}: exists and is not an inforates evaluation folder; pass --overwrite to write into it "
             "(only inforates' own result files are replaced) or choose another --eval_output_dir"
         )
