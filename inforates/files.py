@@ -31,10 +31,12 @@ LOCK_NAME = ".inforates.lock"
 OUTPUTS_MANIFEST = ".inforates-outputs.json"  # the files an OwnedOutputs folder holds that inforates wrote
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> None:
-    """Call ``write(tmp_path)`` and move the result onto ``path`` in one step (same folder, ``os.replace``)."""
+def atomic_write(path: str | os.PathLike, write: Callable[[str], Any], suffix: str = ".tmp") -> None:
+    """Call ``write(tmp_path)`` and move the result onto ``path`` in one step (same folder, ``os.replace``): an
+    interrupted run never leaves a half-written file under the real name. ``suffix`` ends the temporary name (an
+    encoder that picks its format by extension needs e.g. ``".tmp.mp4"``)."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(fd)
     try:
         write(tmp)
@@ -54,6 +56,10 @@ def write_json(path: str | os.PathLike, data: dict) -> None:
             os.fsync(f.fileno())
 
     atomic_write(path, write)
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
 def read_json(path: str | os.PathLike) -> dict | None:

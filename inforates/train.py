@@ -35,6 +35,7 @@ from .configs import Recipe, RecipeError, parse_recipe
 from .data.skips import SkipLog
 from .data.sources import load_video_dataset, undecoded
 from .errors import ensure_writable
+from .files import write_json
 from .hub import model_card, push_checkpoint
 from .models import load_model_for_training
 from .trainer import METRIC_NAMES, VideoTrainer, make_collators, make_compute_metrics
@@ -134,8 +135,12 @@ def fingerprint(recipe: Recipe) -> str:
 
 # What a run writes into output_dir before its first checkpoint: a folder holding only these (or a claim of a run
 # that failed before any checkpoint) is free for the corrected command, whatever recipe claimed it.
-EARLY_FILES = {RUN_FILE, f".{RUN_FILE}.tmp", "skipped.spool.csv"}
+EARLY_FILES = {RUN_FILE, "skipped.spool.csv"}
 FINISHED_FILES = ("config.json", "model.safetensors", "eval_results.json", "recipe.yaml")
+
+
+def _is_temporary(name: str) -> bool:
+    return name.startswith(".") and name.endswith(".tmp")  # atomic_write's, left by a kill
 
 
 def _unfinished_claim(out: Path, present: list[Path]) -> bool:
@@ -153,7 +158,7 @@ def check_output_dir(recipe: Recipe) -> str | None:
     out = Path(recipe.training.output_dir)
     if out.exists() and not out.is_dir():
         raise RecipeError(f"output_dir={str(out)!r} is a file, not a folder; choose another output_dir")
-    present = list(out.iterdir()) if out.is_dir() else []
+    present = [p for p in out.iterdir() if not _is_temporary(p.name)] if out.is_dir() else []
     if not present or recipe.training.overwrite_output_dir:
         return None
     run_file = out / RUN_FILE
@@ -205,9 +210,7 @@ def claim_output_dir(recipe: Recipe) -> None:
         for checkpoint in sorted(out.glob("checkpoint-*")):
             shutil.rmtree(checkpoint)
             logger.warning("overwrite_output_dir: removed %s", checkpoint)
-    tmp = out / f".{RUN_FILE}.tmp"
-    tmp.write_text(json.dumps({"fingerprint": fingerprint(recipe)}, indent=2) + "\n")
-    tmp.replace(out / RUN_FILE)  # atomic: other processes read the old file or the new one
+    write_json(out / RUN_FILE, {"fingerprint": fingerprint(recipe)})  # other processes read the old or the new one
 
 
 def save_recipe(recipe: Recipe, path: Path, clip_len: int, image_size: int) -> None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from pathlib import Path
+
+from ..files import atomic_write
 
 
 COLUMNS = ("path", "stage", "reason")
@@ -67,17 +68,14 @@ class SkipLog:
         """Write ``path,stage,reason`` (header included, even when empty) atomically: a temp file, then a rename."""
         csv_path = Path(csv_path)
         csv_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{csv_path.name}.", suffix=".tmp", dir=csv_path.parent)
-        try:
-            with os.fdopen(fd, "w", newline="") as f:
+
+        def write(tmp: str) -> None:
+            with open(tmp, "w", newline="") as f:
                 writer = csv.writer(f, lineterminator="\n")
                 writer.writerow(COLUMNS)
                 writer.writerows(self._all())
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a results file should be readable like any other
-            os.replace(tmp, csv_path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+
+        atomic_write(csv_path, write)
         return csv_path
 
     def __repr__(self) -> str:

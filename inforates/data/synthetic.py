@@ -36,6 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import atomic_write, write_text
+
 
 logger = logging.getLogger(__name__)
 
@@ -256,14 +258,8 @@ def _encode(frames: np.ndarray, fps: float, path: Path, crf: int) -> None:
     import torch
     from torchcodec.encoders import VideoEncoder
 
-    # Written under a temporary name, then renamed: an interrupted run never leaves a half-written video behind.
-    tmp = path.with_name(f".tmp-{path.name}")
-    try:
-        VideoEncoder(torch.from_numpy(np.ascontiguousarray(frames)), frame_rate=fps).to_file(str(tmp), crf=crf)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    encoder = VideoEncoder(torch.from_numpy(np.ascontiguousarray(frames)), frame_rate=fps)
+    atomic_write(path, lambda tmp: encoder.to_file(tmp, crf=crf), suffix=f".tmp{path.suffix}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -283,9 +279,7 @@ def _read_manifest(root: Path) -> dict | None:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".tmp-{path.name}")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def _metadata_rows(params: SynthParams) -> list[dict]:
@@ -306,12 +300,13 @@ def _metadata_rows(params: SynthParams) -> list[dict]:
 
 
 def _write_metadata(path: Path, rows: list[dict]) -> None:
-    tmp = path.with_name(f".tmp-{path.name}")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=METADATA_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
+    def write(tmp: str) -> None:
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=METADATA_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+
+    atomic_write(path, write)
 
 
 def _remove_previous(root: Path) -> int:
@@ -329,7 +324,7 @@ def _remove_previous(root: Path) -> int:
     for split in SPLITS:
         for class_name in CLASS_NAMES:
             folder = root / split / class_name
-            for leftover in folder.glob(".tmp-*.mp4") if folder.is_dir() else ():
+            for leftover in folder.glob(".*.tmp.mp4") if folder.is_dir() else ():  # atomic_write's, if killed
                 leftover.unlink()
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
