@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from . import stats
+from .aliasing import direction_visible
 
 
 COVERAGE_LABEL = "Coverage (% of the clip)"
@@ -256,7 +257,7 @@ def aliasing_collapse(
     excluded: Sequence[str] = (),
 ) -> Figure:
     """Direction accuracy against x = f * spacing / fps, binned over variants, one series per model, with the
-    predicted curve (1 while frac(x) < 0.5, 0 above) and the Nyquist line at x = 0.5. Bin edges fall on every
+    predicted curve (1 while 0 < frac(x) < 0.5, 0 otherwise) and the Nyquist line at x = 0.5. Bin edges fall on every
     multiple of 0.5, so no bin mixes both sides of a reversal. Models in ``excluded`` (left out of the Nyquist
     check) are drawn hollow and say so in the legend."""
     table = stats.aliasing_table(predictions, min_distinct)
@@ -277,8 +278,8 @@ def aliasing_collapse(
                     markerfacecolor="none" if left_out else None, color=f"C{(k + 2) % 10}",
                     label=f"{model} ({len(rows)} clips{', left out of the check' if left_out else ''})")  # fmt: skip
     grid = np.linspace(0, x_max, 2000, endpoint=False)
-    predicted = np.where((grid - np.floor(grid)) < 0.5, 1.0, 0.0)
-    ax.plot(grid, predicted, color="tab:orange", linewidth=1.5, label="predicted: 1 if frac(x) < 0.5 else 0")
+    predicted = direction_visible(grid).astype(float)
+    ax.plot(grid, predicted, color="tab:orange", linewidth=1.5, label="predicted: 1 if 0 < frac(x) < 0.5 else 0")
     ax.axvline(0.5, color="tab:red", linestyle="--", label="Nyquist limit x = 0.5")
     ax.set_xlabel("x = f * spacing / fps (cycles per sampled frame)")
     ax.set_ylabel("Direction accuracy (95 % CI)")

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .aliasing import aliasing_x, direction_of, frac
+
 
 # Per-class sensitivity tiers by aliasing drop (accuracy at 100 % minus 25 % coverage, mean over strides).
 TIER_THRESHOLDS = (0.05, 0.15)  # drop < 0.05: robust; 0.05 <= drop < 0.15: moderate; >= 0.15: sensitive
@@ -563,15 +565,9 @@ def summary_by_coverage(per_class: pd.DataFrame, confidence: float = 0.95) -> pd
 # ---------------------------------------------------------------------------------------------------------------
 # The synthetic benchmark: aliasing of a rotation of known frequency
 # ---------------------------------------------------------------------------------------------------------------
-def direction_of(class_names: pd.Series) -> pd.Series:
-    """``cw``/``ccw`` from ``<shape>_<direction>`` names (anything else: empty string)."""
-    suffix = class_names.astype(str).str.rsplit("_", n=1).str[-1]
-    return suffix.where(suffix.isin(["cw", "ccw"]), "")
-
-
 def _direction_correct(predictions: pd.DataFrame) -> pd.Series:
     true_dir, pred_dir = direction_of(predictions["class_name"]), direction_of(predictions["pred_class"])
-    return (pred_dir == true_dir) & (true_dir != "")
+    return pd.Series((pred_dir == true_dir) & (true_dir != ""), index=predictions.index)
 
 
 def aliasing_table(predictions: pd.DataFrame, min_distinct: int = 3) -> pd.DataFrame:
@@ -580,12 +576,12 @@ def aliasing_table(predictions: pd.DataFrame, min_distinct: int = 3) -> pd.DataF
     df = predictions
     keep = df["f_hz"].notna() & df["median_spacing"].notna() & (df["distinct_frames"] >= min_distinct)
     df = df[keep]
-    x = df["f_hz"].to_numpy(float) * df["median_spacing"].to_numpy(float) / df["fps"].to_numpy(float)
+    x = aliasing_x(df["f_hz"].to_numpy(float), df["median_spacing"].to_numpy(float), df["fps"].to_numpy(float))
     return pd.DataFrame(
         {
             "model": df["model"].to_numpy(),
             "x": x,
-            "frac_x": x - np.floor(x),
+            "frac_x": frac(x),
             "direction_correct": _direction_correct(df).to_numpy(),
         }
     )

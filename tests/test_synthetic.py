@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from torchcodec.decoders import VideoDecoder
 
+from inforates.aliasing import aliasing_x
 from inforates.cli import main as cli_main
 from inforates.configs import DataArguments
 from inforates.data.synthetic import (
     CLASS_NAMES,
     METADATA_COLUMNS,
     SynthParams,
-    aliasing_x,
     draw_video,
     ensure_synthetic,
     generate_synthetic,

@@ -36,13 +36,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..aliasing import DIRECTIONS, aliasing_x, direction_visible
 from ..files import atomic_write, write_text
 
 
 logger = logging.getLogger(__name__)
 
 SHAPES = ("dot", "bar", "triangle")
-DIRECTIONS = ("cw", "ccw")
 CLASS_NAMES = tuple(f"{shape}_{direction}" for shape in SHAPES for direction in DIRECTIONS)
 SPLITS = ("train", "validation", "test")
 DEFAULT_VIDEOS_PER_CLASS = {"train": 64, "validation": 12, "test": 24}
@@ -52,35 +52,14 @@ METADATA_NAME = "metadata.csv"
 FORMAT_VERSION = 1  # bump when the rendering changes, so that an old folder is not mistaken for a new one
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# The prediction
-# ---------------------------------------------------------------------------------------------------------------
-def aliasing_x(f_hz, delta_frames, fps):
-    """Revolutions the shape turns between two frames ``delta_frames`` apart: ``x = f * delta / fps``.
-
-    >>> aliasing_x(1.0, 6, 24.0)
-    0.25
-    >>> aliasing_x([0.5, 1.0], 12, 24.0)
-    array([0.25, 0.5 ])
-    """
-    x = np.asarray(f_hz, float) * np.asarray(delta_frames, float) / np.asarray(fps, float)
-    return float(x) if x.ndim == 0 else x
-
-
 def predicted_direction_visible(f_hz, delta_frames, fps):
-    """Whether frames ``delta_frames`` apart show the true direction: ``0 < frac(x) < 0.5``.
-
-    A turn of ``frac(x)`` revolutions is indistinguishable from ``frac(x) - 1`` (the other way round); the
-    shortest explanation wins, so past half a revolution per step the shape appears to turn backwards (the
-    wagon-wheel effect), and at a whole number of revolutions it appears to stand still.
+    """Whether frames ``delta_frames`` apart of a video turning at ``f_hz`` show its true direction
+    (:func:`inforates.aliasing.direction_visible` of :func:`~inforates.aliasing.aliasing_x`).
 
     >>> predicted_direction_visible([0.5, 1.0, 1.6], 8, 24.0).tolist()  # x = 1/6, 1/3, 8/15
     [True, True, False]
     """
-    x = np.asarray(aliasing_x(f_hz, delta_frames, fps))
-    frac = x - np.floor(x)
-    visible = (frac > 1e-9) & (frac < 0.5 - 1e-9)
-    return bool(visible) if visible.ndim == 0 else visible
+    return direction_visible(aliasing_x(f_hz, delta_frames, fps))
 
 
 # ---------------------------------------------------------------------------------------------------------------
