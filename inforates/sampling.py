@@ -17,6 +17,7 @@ See docs/sampling.md for the definitions and a worked example of each sampler.
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,17 @@ def _check_args(total_frames, coverage, stride, clip_len, anchor, rng) -> None:
         raise ValueError(f"anchor must be one of {ANCHORS}, got {anchor!r}")
     if anchor == "random" and rng is None:
         raise ValueError("anchor='random' needs rng (a numpy Generator) so that training clips are reproducible")
+
+
+def video_rng(seed: int, video_id: str) -> np.random.Generator:
+    """The random generator of one video's clips wherever clips are drawn per video (a random anchor at evaluation
+    or validation): seeded by ``(seed, crc32(video_id))``, so every process, every resumed run and every machine
+    (the same video under another mount point) draws the same frames.
+
+    >>> video_rng(0, "test/dot_cw/0001.mp4").integers(100) == video_rng(0, "test/dot_cw/0001.mp4").integers(100)
+    True
+    """
+    return np.random.default_rng([int(seed), zlib.crc32(str(video_id).encode())])
 
 
 def coverage_window(total_frames: int, coverage: float, anchor: str = "start", rng=None) -> tuple[int, int]:

@@ -145,11 +145,31 @@ def test_gathered_clips_equal_transforming_each_clip(make_video, checkpoint):
         assert torch.equal(batch["pixel_values"][0, v], eval_transform(reader.get(indices), settings))
 
 
+def test_random_anchor_follows_the_video_id_not_the_mount_point(make_video, tmp_path):
+    variant = SamplingVariant(25, 2, anchor="random")
+    path = make_video("a.mp4", num_frames=40)
+    moved = tmp_path / "elsewhere" / "a.mp4"
+    moved.parent.mkdir()
+    shutil.copy(path, moved)
+    grid = GridCollator([variant], 8, IDENTITY, seed=3)
+    batch = grid([{"row": 0, "video": str(path), "video_id": "test/a.mp4"}, {"row": 1, "video": str(moved),
+                  "video_id": "test/a.mp4"}])  # fmt: skip
+    assert torch.equal(batch["pixel_values"][0], batch["pixel_values"][1])
+    collator = VideoCollator(IDENTITY, 8, variant, train=False, seed=3)
+    rows = [{"video": str(p), "label": 0, "video_id": "test/a.mp4"} for p in (path, moved)]
+    clips = collator(rows)["pixel_values"]
+    assert torch.equal(clips[0], clips[1])
+    expected = variant_indices([variant], 40, 8, seed=3, video_id="test/a.mp4")[0]
+    assert [frame_number(f.numpy(), 40) for f in clips[0]] == expected.tolist()
+
+
 def test_random_anchor_is_drawn_per_video_as_the_validation_collator_does(make_video):
     variant = SamplingVariant(25, 2, anchor="random")
     paths = [str(make_video(f"r{i}.mp4", num_frames=40, seed=i)) for i in range(6)]
-    ours = [variant_indices([variant], 40, 8, seed=3, path=p)[0] for p in paths]
-    assert all(np.array_equal(a, variant_indices([variant], 40, 8, seed=3, path=p)[0]) for a, p in zip(ours, paths))
+    ours = [variant_indices([variant], 40, 8, seed=3, video_id=p)[0] for p in paths]
+    assert all(
+        np.array_equal(a, variant_indices([variant], 40, 8, seed=3, video_id=p)[0]) for a, p in zip(ours, paths)
+    )
     assert len({int(a[0]) for a in ours}) > 1  # the window moves from video to video
     for path, indices in zip(paths, ours):  # VideoCollator (validation) shows the same frames
         clip = VideoCollator(IDENTITY, 8, variant, train=False, seed=3)([{"video": path, "label": 0}])

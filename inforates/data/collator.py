@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
-from ..sampling import SamplingVariant
+from ..sampling import SamplingVariant, video_rng
 from .decoding import VideoDecodeError, open_video, video_source
 from .frame_cache import FrameCache
 from .skips import SkipLog
@@ -100,20 +99,20 @@ class VideoCollator:
                 "set label_column, and keep remove_unused_columns=False"
             ) from None
 
-    def _clips(self, value: Any, rng: np.random.Generator | None) -> list[torch.Tensor]:
+    def _clips(self, value: Any, rng: np.random.Generator | None, video_id: str | None) -> list[torch.Tensor]:
         """The video's clip (``clips_per_video`` of them when training), decoded in one pass."""
         if self.cache is not None:
             frames = self.cache.frames(value)
-            return [frames[torch.from_numpy(i)] for i in self._indices(video_source(value), len(frames), rng)]
+            key = video_id if video_id is not None else video_source(value)
+            return [frames[torch.from_numpy(i)] for i in self._indices(key, len(frames), rng)]
         with open_video(value) as video:
-            indices = self._indices(video.path, video.num_frames, rng)
+            indices = self._indices(video_id if video_id is not None else video.path, video.num_frames, rng)
             return list(video.get(np.concatenate(indices)).split(self.clip_len))
 
-    def _indices(self, path: str, num_frames: int, rng: np.random.Generator | None) -> list[np.ndarray]:
-        """Frame indices of each clip to take from the video at ``path``."""
+    def _indices(self, video_id: str, num_frames: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+        """Frame indices of each clip to take from the video ``video_id`` (its path where rows have no id)."""
         if not self.train:  # a random anchor at evaluation time is drawn per video, the same in every run
-            video_rng = np.random.default_rng([self.seed, zlib.crc32(path.encode())])
-            return [self.variant.indices(num_frames, self.clip_len, rng=video_rng)]
+            return [self.variant.indices(num_frames, self.clip_len, rng=video_rng(self.seed, video_id))]
         indices = []
         for _ in range(self.clips_per_video):
             variant = self.variants[rng.integers(len(self.variants))] if len(self.variants) > 1 else self.variant
@@ -134,7 +133,7 @@ class VideoCollator:
                 )
             label = self._label(row)
             try:
-                clips = self._clips(row[self.video_column], rng)
+                clips = self._clips(row[self.video_column], rng, row.get("video_id"))
             except VideoDecodeError as err:
                 errors.append(err)
                 if self.skip_log is not None:

@@ -72,10 +72,12 @@ class GridOutput:
     skipped: list[tuple[str, str, str]]
 
 
-def predict_videos(trainer: GridPredictor, rows: Sequence[int], videos: Sequence) -> GridOutput:
+def predict_videos(
+    trainer: GridPredictor, rows: Sequence[int], videos: Sequence, video_ids: Sequence[str] | None = None
+) -> GridOutput:
     """Run ``trainer.predict`` over these videos (split across processes) and return every video's outputs."""
     trainer.skipped = []
-    logits, forward_s, meta = trainer.predict(VideoRows(rows, videos)).predictions
+    logits, forward_s, meta = trainer.predict(VideoRows(rows, videos, video_ids)).predictions
     got = meta[:, 0].astype(np.int64)
     # gather_for_metrics already drops the duplicates that pad the last batch; check rather than trust.
     _, first = np.unique(got, return_index=True)

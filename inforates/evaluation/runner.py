@@ -185,7 +185,8 @@ def _evaluate(checkpoint, recipe, videos, variants, store, state, began, command
         if k in done:
             continue
         shard_began = time.perf_counter()
-        output = predict_videos(trainer, list(range(start, stop)), videos.values(start, stop))
+        ids = videos.table["video_id"].iloc[start:stop].tolist()
+        output = predict_videos(trainer, list(range(start, stop)), videos.values(start, stop), ids)
         seconds = time.perf_counter() - shard_began
         if state.is_main_process:
             rows = prediction_rows(

@@ -64,8 +64,8 @@ def prediction_rows(
     top = np.argsort(-probs, axis=1, kind="stable")[:, :5]
     facts = [
         clip_facts(indices, rate)
-        for path, frames, rate in zip(table["path"], num_frames, fps)
-        for indices in variant_indices(variants, int(frames), clip_len, seed, str(path))
+        for video_id, frames, rate in zip(table["video_id"], num_frames, fps)
+        for indices in variant_indices(variants, int(frames), clip_len, seed, str(video_id))
     ]
 
     def per_video(column: str) -> np.ndarray:
