@@ -32,6 +32,7 @@ from inforates.evaluation.checkpoints import Checkpoint
 from inforates.evaluation.grid import variant_indices
 from inforates.evaluation.runner import evaluate_checkpoint
 from inforates.evaluation.videos import eval_videos
+from inforates.models import processor_settings
 from inforates.sampling import build_grid, union_indices
 
 
@@ -63,7 +64,7 @@ def tiny_checkpoint(folder: Path) -> Path:
         id2label=dict(enumerate(CLASSES)), label2id={c: i for i, c in enumerate(CLASSES)},
     )  # fmt: skip
     transformers.VideoMAEForVideoClassification(config).save_pretrained(folder)
-    ProcessorSettings.for_model_type("videomae", 32).save_pretrained(folder)
+    processor_settings("videomae", 32).save_pretrained(folder)
     return folder
 
 

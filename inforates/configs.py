@@ -21,8 +21,9 @@ from typing import Any, NamedTuple
 
 from transformers import HfArgumentParser, TrainingArguments
 
+from .data.sources import SOURCES
 from .errors import RecipeError
-from .model_registry import resolve_model_name
+from .model_registry import resolve
 from .recipe_values import coerce_value, escape_help, load_recipe_yaml
 from .sampling import ANCHORS, DEFAULT_COVERAGES, DEFAULT_STRIDES, SAMPLERS
 
@@ -65,7 +66,7 @@ class ModelArguments:
     def __post_init__(self) -> None:
         if self.model_name_or_path is not None:
             try:
-                resolve_model_name(self.model_name_or_path)
+                resolve(self.model_name_or_path)
             except ValueError as err:
                 raise RecipeError(f"model_name_or_path: {err}") from None
         if self.num_frames is not None and self.num_frames < 1:
@@ -75,7 +76,7 @@ class ModelArguments:
         _check_choice("attn_implementation", self.attn_implementation, ("auto", "sdpa", "eager"))
 
 
-DATASET_SOURCES = ("videofolder", "ucf101", "manifest", "hub", "kinetics", "synthetic")
+DATASET_SOURCES = tuple(SOURCES)
 
 
 @dataclass

@@ -136,16 +136,16 @@ def hub_reachable(timeout: float = 3.0) -> tuple[bool, str]:
 
 
 def check_model(recipe) -> Check:
-    from .model_registry import MODEL_REGISTRY
+    from .model_registry import resolve
 
     name = recipe.model.model_name_or_path
     if name is None:
         return Check("model", True, "no model_name_or_path (evaluation checkpoints are checked when loaded)")
-    spec = MODEL_REGISTRY.get(name)
-    if spec is not None and spec.checkpoint is None:
-        return Check("model", True, f"{name}: tiny preset built from config (no download)")
-    target = spec.checkpoint if spec else name
-    if Path(target).is_dir():
+    resolved = resolve(name, recipe.model.random_init)
+    if resolved.from_config and resolved.spec is not None:
+        return Check("model", True, f"{name}: built from its config with random weights (no download)")
+    target = resolved.source
+    if resolved.local:
         ok = (Path(target) / "config.json").is_file()
         return Check("model", ok, f"{target}: local checkpoint", "the folder needs a config.json")
     from transformers import AutoConfig

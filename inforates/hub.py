@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 
 from .configs import Recipe, VideoTrainingArguments
-from .model_registry import MODEL_REGISTRY
+from .data.sources import SOURCES
+from .model_registry import resolve
 
 
 logger = logging.getLogger(__name__)
@@ -48,18 +49,14 @@ def recipe_overrides(recipe: Recipe) -> dict[str, Any]:
 
 def base_model(recipe: Recipe) -> str | None:
     """The pretrained checkpoint the run started from (None for random-init models)."""
-    name = recipe.model.model_name_or_path
-    spec = MODEL_REGISTRY.get(name)
-    if recipe.model.random_init or (spec is not None and spec.checkpoint is None):
-        return None
-    return spec.checkpoint if spec is not None else name
+    resolved = resolve(recipe.model.model_name_or_path, recipe.model.random_init)
+    return None if resolved.from_config else resolved.source
 
 
 def dataset_name(recipe: Recipe) -> str:
     data = recipe.data
-    return data.dataset_name or {"ucf101": "UCF-101", "kinetics": "Kinetics-400"}.get(
-        data.dataset_source, f"{data.dataset_source}:{data.dataset_dir or data.manifest_path}"
-    )
+    title = SOURCES[data.dataset_source].title
+    return data.dataset_name or title or f"{data.dataset_source}:{data.dataset_dir or data.manifest_path}"
 
 
 GRID_TITLE = "## Accuracy over the sampling grid (%)"

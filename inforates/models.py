@@ -9,7 +9,9 @@
 * Everything else loads pretrained weights and that checkpoint's own processor config. Fine-tuning replaces the
   classification head whenever the labels differ from the checkpoint's (``ignore_mismatched_sizes``).
 * Attention: SDPA where the model class supports it (VideoMAE, ViViT), eager otherwise (TimeSformer); logged.
-* The clip length and image size a recipe asks for are checked against the checkpoint (:data:`GEOMETRY`).
+* The clip length and image size a recipe asks for are checked against the checkpoint (its architecture's
+  geometry rules, ``model_registry.ARCHITECTURES``).
+* :func:`processor_settings` is the one place that turns an architecture's defaults into ``ProcessorSettings``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import dataclasses
 import logging
 import os
 import pickle
-from dataclasses import dataclass
 
 import torch
 from transformers import AutoConfig, AutoModelForVideoClassification, PreTrainedConfig, PreTrainedModel
@@ -26,33 +27,10 @@ from transformers import AutoConfig, AutoModelForVideoClassification, PreTrained
 from .configs import ModelArguments
 from .data.transforms import ProcessorSettings
 from .errors import RecipeError
-from .model_registry import MODEL_REGISTRY, ModelSpec
+from .model_registry import Architecture, architecture, resolve
 
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """How a pretrained architecture takes a clip length / image size other than its config's.
-
-    ``"resize"``: learned time embeddings, resized once at load (nearest, as TimeSformer's embeddings would at
-    run time) together with ``config.num_frames`` -- TimeSformer's layers split tokens into frames by
-    ``config.num_frames``, so feeding another clip length without this silently mixes frames. ``"config"``: the position table is computed from the config (VideoMAE's
-    sinusoidal table), so the config value is replaced. ``"interpolated"``: the forward interpolates the learned
-    position embeddings itself. ``"fixed"``: learned embeddings sized by the config; the recipe must match.
-    """
-
-    frames: str
-    size: str
-
-
-GEOMETRY: dict[str, Geometry] = {
-    "timesformer": Geometry(frames="resize", size="interpolated"),
-    "videomae": Geometry(frames="config", size="config"),
-    "vivit": Geometry(frames="fixed", size="fixed"),
-}
-_UNKNOWN_GEOMETRY = Geometry(frames="fixed", size="fixed")
 
 
 def _as_int(value) -> int:
@@ -106,7 +84,7 @@ def _check_geometry(config: PreTrainedConfig, frames: int, size: int, where: str
     model_size = _as_int(getattr(config, "image_size", size))
     if not pretrained:
         return {"num_frames": frames, "image_size": size}
-    rules = GEOMETRY.get(config.model_type, _UNKNOWN_GEOMETRY)
+    rules = architecture(config.model_type)
     overrides = {}
     for key, asked, has, rule in (
         ("num_frames", frames, model_frames, rules.frames),
@@ -134,13 +112,24 @@ def _resize_time_embeddings(model: PreTrainedModel, frames: int) -> None:
     model.config.num_frames = frames
 
 
-def _settings_from_spec(spec: ModelSpec, size: int) -> ProcessorSettings:
+def processor_settings(arch: Architecture | str, size: int) -> ProcessorSettings:
+    """The full model's preprocessing for an architecture (or ``model_type``), resizing and cropping to ``size``:
+    what a model built from its config (a tiny preset, ``random_init``) is trained and evaluated with, and saves
+    beside its weights.
+
+    >>> processor_settings("vivit", 32).offset, processor_settings("vivit", 32).crop_size
+    (True, (32, 32))
+    """
+    arch = architecture(arch) if isinstance(arch, str) else arch
     return ProcessorSettings(
-        image_mean=list(spec.image_mean),
-        image_std=list(spec.image_std),
+        image_mean=arch.image_mean,
+        image_std=arch.image_std,
         shortest_edge=size,
         crop_size=(size, size),
-        image_processor_type=spec.image_processor_type,
+        rescale_factor=arch.rescale_factor,
+        offset=arch.offset,
+        image_processor_type=arch.image_processor_type,
+        source=f"defaults:{arch.model_type}",
     )
 
 
@@ -174,9 +163,11 @@ def _build(
     name = model_args.model_name_or_path
     if name is None:
         raise RecipeError("model_name_or_path is required")
-    spec = MODEL_REGISTRY.get(name)
-    from_config = model_args.random_init or (spec is not None and spec.checkpoint is None)
-    source = spec.checkpoint if spec is not None and spec.checkpoint else name
+    try:
+        resolved = resolve(name, model_args.random_init)
+    except ValueError as err:
+        raise RecipeError(f"model_name_or_path: {err}") from None
+    spec, source, from_config = resolved.spec, resolved.source, resolved.from_config
     labels = {}
     if label2id is not None:
         id2label = {int(i): str(n) for i, n in (id2label or {v: k for k, v in label2id.items()}).items()}
@@ -202,7 +193,7 @@ def _build(
             config, attn_implementation=attn, trust_remote_code=model_args.trust_remote_code
         )
         settings = (
-            _settings_from_spec(spec, size)
+            processor_settings(spec.architecture, size)
             if spec is not None
             else _resize_settings(ProcessorSettings.from_pretrained(source, model_args.model_revision), size)
         )
@@ -231,7 +222,7 @@ def _build(
             logger.info("%s: new classification head for %d classes", source, labels["num_labels"])
         settings = _resize_settings(ProcessorSettings.from_pretrained(source, model_args.model_revision), size)
     if getattr(model.config, "num_frames", frames) != frames:
-        if GEOMETRY.get(model.config.model_type, _UNKNOWN_GEOMETRY).frames != "resize":
+        if architecture(model.config.model_type).frames != "resize":
             raise RecipeError(f"num_frames={frames}: {source} cannot change its clip length")
         _resize_time_embeddings(model, frames)
     return model, settings, frames

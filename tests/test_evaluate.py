@@ -40,6 +40,7 @@ from inforates.evaluation.tables import (
     results_table,
 )
 from inforates.evaluation.videos import eval_videos
+from inforates.models import processor_settings
 from inforates.sampling import SamplingVariant, build_grid, union_indices
 from inforates.stats import wilson_interval
 
@@ -71,7 +72,7 @@ def make_checkpoint(folder: Path, classes=CLASSES, seed: int = 0) -> Path:
         initializer_range=0.3,  # well separated logits: argmax must not depend on float noise
     )
     transformers.VideoMAEForVideoClassification(config).save_pretrained(folder)
-    ProcessorSettings.for_model_type("videomae", 32).save_pretrained(folder)
+    processor_settings("videomae", 32).save_pretrained(folder)
     return folder
 
 

@@ -46,7 +46,8 @@ def test_tiny_preset_geometry_attention_and_processor(arch, caplog):
     assert f"attention: {EXPECTED_ATTENTION[arch]}" in caplog.text
     assert model.config.id2label == ID2LABEL and model.config.label2id == LABELS
     assert settings.shortest_edge == 32 and settings.crop_size == (32, 32)
-    assert settings.image_mean == spec.image_mean and settings.image_std == spec.image_std
+    arch = spec.architecture
+    assert settings.image_mean == arch.image_mean and settings.image_std == arch.image_std
     logits = model(pixel_values=torch.randn(2, clip_len, 3, 32, 32)).logits
     assert logits.shape == (2, 3)
 
@@ -140,3 +141,34 @@ def test_clear_errors_for_unloadable_sources(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(RecipeError, match="cannot read its config.*HF_HUB_OFFLINE"):
         load_checkpoint("some-org/no-such-video-model")
+
+
+@pytest.mark.parametrize("name", list(MODEL_REGISTRY))
+def test_training_and_evaluation_see_the_same_pixels(name, tmp_path, make_video):
+    """For every registry entry: the settings training uses (built by models.py) and the ones evaluation reads back
+    from the saved checkpoint give identical pixels for the same frames, in the training collator (augmentation off)
+    and in the evaluation grid collator."""
+    from inforates.data.collator import VideoCollator
+    from inforates.data.transforms import ProcessorSettings
+    from inforates.evaluation.grid import GridCollator
+    from inforates.models import processor_settings
+    from inforates.sampling import SamplingVariant
+
+    spec = MODEL_REGISTRY[name]
+    size = 32
+    if spec.checkpoint is None:  # a tiny preset: the whole path, model saved and loaded back
+        model, trained, clip_len = _build(name)
+        model.save_pretrained(tmp_path / "ckpt")
+        trained.save_pretrained(tmp_path / "ckpt")
+        evaluated = load_checkpoint(str(tmp_path / "ckpt"))[1]
+    else:  # the full models built from their config (random_init) use the same function, at their size
+        trained, clip_len = processor_settings(spec.architecture, size), spec.num_frames
+        evaluated = ProcessorSettings.from_pretrained(trained.save_pretrained(tmp_path / "ckpt").parent)
+    assert evaluated == trained
+    video = str(make_video("v.mp4", num_frames=clip_len, size=(40, 56)))  # one window: every anchor is the same
+    variant = SamplingVariant(100, 1)
+    train = VideoCollator(trained, clip_len, variant, train=True, random_resized_crop=False, horizontal_flip=False)
+    from_training = train([{"video": video, "label": 0}])["pixel_values"][0]
+    from_grid = GridCollator([variant], clip_len, evaluated)([{"row": 0, "video": video}])["pixel_values"][0, 0]
+    assert from_training.shape == (clip_len, 3, size, size)
+    torch.testing.assert_close(from_training, from_grid, rtol=0, atol=1e-6)

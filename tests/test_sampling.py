@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inforates.sampling import (
+    ANCHORS,
     SAMPLERS,
     SamplingVariant,
     build_grid,
@@ -200,3 +201,26 @@ def test_deterministic_anchors_ignore_rng(total, coverage, stride, clip_len):
     a = clip_indices(total, coverage, stride, clip_len, "center", np.random.default_rng(1))
     b = clip_indices(total, coverage, stride, clip_len, "center")
     assert a.tolist() == b.tolist()
+
+
+@pytest.mark.parametrize("name", list(SAMPLERS))
+def test_every_registered_sampler_keeps_the_contract(name):
+    """What README's "Extending" says a sampler takes: the signature, clip_len in-range int64 indices for any
+    video length (1 frame included), reproducible random anchors, and a section in docs/sampling.md."""
+    import inspect
+
+    sampler = SAMPLERS[name]
+    assert list(inspect.signature(sampler).parameters)[:6] == [
+        "total_frames", "coverage", "stride", "clip_len", "anchor", "rng"
+    ]  # fmt: skip
+    for total in (1, 7, 50, 301):
+        for coverage, stride in ((100, 1), (25, 4), (10, 16)):
+            for anchor in ANCHORS:
+                rng = np.random.default_rng(0) if anchor == "random" else None
+                indices = sampler(total, coverage, stride, 8, anchor, rng)
+                assert indices.dtype == np.int64 and indices.shape == (8,), (name, total, coverage, stride)
+                assert 0 <= indices.min() and indices.max() < total
+    again = [sampler(301, 25, 2, 8, "random", np.random.default_rng(5)) for _ in range(2)]
+    assert np.array_equal(*again)
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "sampling.md").read_text()
+    assert f"## `{name}`" in docs, f"docs/sampling.md has no section for the {name} sampler"

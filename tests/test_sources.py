@@ -11,7 +11,7 @@ from pathlib import Path
 import datasets
 import numpy as np
 import pytest
-from conftest import numbered_frames, write_video
+from conftest import REPO_ROOT, numbered_frames, write_video
 
 from inforates.configs import DataArguments
 from inforates.data.decoding import video_source
@@ -465,3 +465,19 @@ def test_carve_validation_by_group_keeps_every_group_whole():
     held = {r.group for r in records if r.split == "validation"}
     assert len(held) == 2 and not held & {r.group for r in records if r.split == "train"}
     assert records[-1].split == "test"
+
+
+def test_every_registered_source_has_its_module_and_its_docs():
+    """What README's "Extending" says a source takes: a module with load(), a registry entry, a docs section."""
+    import importlib
+    import inspect
+
+    from inforates.configs import DATASET_SOURCES
+    from inforates.data.sources import SOURCES
+
+    docs = (REPO_ROOT / "docs" / "data.md").read_text()
+    assert DATASET_SOURCES == tuple(SOURCES)
+    for name in SOURCES:
+        load = importlib.import_module(f"inforates.data.sources.{name}").load
+        assert list(inspect.signature(load).parameters) == ["data_args", "seed", "skip_log"], name
+        assert f"## `{name}`" in docs, f"docs/data.md has no section for the {name} source"

@@ -86,9 +86,11 @@ def test_from_pretrained_other_layouts(tmp_path):
     exact = {**VIDEOMAE, "size": {"height": 180, "width": 200}, "do_center_crop": False}
     settings = ProcessorSettings.from_pretrained(_checkpoint(tmp_path, "exact", exact))
     assert (settings.shortest_edge, settings.resize_to, settings.crop_size) == (None, (180, 200), None)
-    tiny = ProcessorSettings.from_pretrained("tiny-vivit")
+    from inforates.models import load_checkpoint
+
+    _, tiny, _ = load_checkpoint("tiny-vivit")  # no checkpoint: the settings models.py builds for training too
     assert (tiny.shortest_edge, tiny.crop_size, tiny.offset) == (32, (32, 32), True)
-    assert tiny.image_mean == tuple(MODEL_REGISTRY["tiny-vivit"].image_mean)
+    assert tiny.image_mean == tuple(MODEL_REGISTRY["tiny-vivit"].architecture.image_mean)
 
 
 def test_from_pretrained_errors_say_what_to_do(tmp_path):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,6 @@ import torch.nn.functional as F
 
 CONFIG_NAMES = ("preprocessor_config.json", "video_preprocessor_config.json")
 _RESAMPLE = {2: "bilinear", 3: "bicubic"}  # PIL codes in the configs; both run antialiased on uint8 in torch
-_PROCESSOR_FOR_MODEL_TYPE = {
-    "videomae": "VideoMAEImageProcessor",
-    "timesformer": "VideoMAEImageProcessor",
-    "vivit": "VivitImageProcessor",
-}
 _IMAGENET_STANDARD = (0.5, 0.5, 0.5)
 
 
@@ -137,25 +132,12 @@ class ProcessorSettings:
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike, revision: str = "main") -> ProcessorSettings:
-        """Read the processor config of a local checkpoint folder, a registry name or a Hub id.
+        """Read the processor config of a local checkpoint folder or a Hub id (never a registry name: models.py
+        resolves those, and builds the settings of models that have no checkpoint).
 
-        Looks for ``preprocessor_config.json`` then ``video_preprocessor_config.json``. Registry presets without a
-        checkpoint (``tiny-*``) get transformers' defaults for their model type at their image size.
+        Looks for ``preprocessor_config.json`` then ``video_preprocessor_config.json``.
         """
-        from ..model_registry import MODEL_REGISTRY
-
         name = os.fspath(name_or_path)
-        if name in MODEL_REGISTRY and not os.path.isdir(name):
-            spec = MODEL_REGISTRY[name]
-            if spec.checkpoint is None:  # a tiny preset: its model type's geometry, the full model's statistics
-                defaults = cls.for_model_type(spec.model_type, spec.image_size)
-                return replace(
-                    defaults,
-                    image_mean=getattr(spec, "image_mean", defaults.image_mean),
-                    image_std=getattr(spec, "image_std", defaults.image_std),
-                    source=f"registry:{name}",
-                )
-            name = spec.checkpoint
         if os.path.isdir(name):
             for config_name in CONFIG_NAMES:
                 path = Path(name) / config_name
@@ -182,25 +164,6 @@ class ProcessorSettings:
         raise FileNotFoundError(
             f"{name}: cannot read {' or '.join(CONFIG_NAMES)} from the Hub{detail}; check the id, log in for a "
             "gated model, or download the checkpoint and pass its folder"
-        )
-
-    @classmethod
-    def for_model_type(cls, model_type: str, image_size: int | None = None) -> ProcessorSettings:
-        """transformers' class defaults for a model type (for models built from a config, with no checkpoint)."""
-        if model_type not in _PROCESSOR_FOR_MODEL_TYPE:
-            raise ValueError(f"unknown model type {model_type!r}; known: {', '.join(_PROCESSOR_FOR_MODEL_TYPE)}")
-        vivit = model_type == "vivit"
-        crop = image_size or 224
-        shortest = image_size or (256 if vivit else 224)
-        return cls(
-            image_mean=_IMAGENET_STANDARD,
-            image_std=_IMAGENET_STANDARD,
-            shortest_edge=shortest,
-            crop_size=(crop, crop),
-            rescale_factor=1 / 127.5 if vivit else 1 / 255,
-            offset=vivit,
-            image_processor_type=_PROCESSOR_FOR_MODEL_TYPE[model_type],
-            source=f"defaults:{model_type}",
         )
 
     # --- writing -------------------------------------------------------------------------------------------------
