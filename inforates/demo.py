@@ -27,7 +27,7 @@ from .configs import parse_recipe
 from .errors import RecipeError
 
 
-RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes" / "demo"
+RECIPES_DIR = Path(__file__).resolve().parent / "recipes" / "demo"  # package data; recipes/demo links here
 MODELS = ("timesformer", "videomae", "vivit")
 DENSEST = (100.0, 1)  # (coverage, stride) the accuracy target refers to
 TARGET_ACCURACY = 0.90
