@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     from .data.synthetic import ensure_synthetic
     from .evaluate import main as evaluate_main
-    from .train import is_finished
+    from .training.run_dir import is_finished
     from .train import main as train_main
 
     start, timings = time.perf_counter(), {}

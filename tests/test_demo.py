@@ -94,7 +94,7 @@ def test_a_model_without_a_validation_figure_is_left_out():
 
 def test_a_folder_of_another_recipe_is_refused_with_the_demo_hint(tmp_path, synth_small):
     from inforates.errors import RecipeError
-    from inforates.train import RUN_FILE
+    from inforates.training.run_dir import RUN_FILE
 
     stale = tmp_path / "demo" / "vivit"
     (stale / "checkpoint-10").mkdir(parents=True)  # a run of an older recipe that got as far as a checkpoint

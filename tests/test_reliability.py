@@ -88,7 +88,7 @@ def test_a_classifier_is_never_saved_as_regression():
 
 
 def test_a_failed_run_leaves_the_folder_free_for_the_corrected_command(tmp_path, capsys):
-    from inforates.train import RUN_FILE, check_output_dir
+    from inforates.training.run_dir import RUN_FILE, check_output_dir
 
     data = tmp_path / "data"
     for split in ("train", "test"):
@@ -116,7 +116,7 @@ def test_a_failed_run_leaves_the_folder_free_for_the_corrected_command(tmp_path,
 
 
 def test_resuming_is_said_at_the_default_log_level(tmp_path, capsys):
-    from inforates.train import RUN_FILE, check_output_dir, fingerprint
+    from inforates.training.run_dir import RUN_FILE, check_output_dir, fingerprint
 
     recipe = parse_recipe(["--output_dir", str(tmp_path), "--use_cpu", "true"])
     (tmp_path / RUN_FILE).write_text(json.dumps({"fingerprint": fingerprint(recipe)}))
@@ -432,7 +432,7 @@ def test_a_pickle_weights_file_refused_by_weights_only_is_one_line(tmp_path):
 
 
 def test_wandb_files_stay_in_the_output_folder(tmp_path, monkeypatch):
-    from inforates.train import keep_tracker_files_in_output_dir
+    from inforates.training.launch import keep_tracker_files_in_output_dir
 
     monkeypatch.delenv("WANDB_DIR", raising=False)
     recipe = parse_recipe(["--output_dir", str(tmp_path), "--report_to", "wandb", "--use_cpu", "true"])

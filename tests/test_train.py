@@ -17,7 +17,9 @@ from safetensors.torch import load_file
 
 from inforates.configs import parse_recipe
 from inforates.errors import RecipeError
-from inforates.train import RUN_FILE, fingerprint, is_finished, main, set_cpu_threads
+from inforates.train import main
+from inforates.training.launch import set_cpu_threads
+from inforates.training.run_dir import RUN_FILE, fingerprint, is_finished
 
 
 @pytest.fixture(scope="module")

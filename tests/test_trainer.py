@@ -10,7 +10,7 @@ from conftest import numbered_frames, write_video
 from inforates.configs import DataArguments, ModelArguments, SamplingArguments, VideoTrainingArguments
 from inforates.metrics import load_video_metric
 from inforates.models import load_model_for_training
-from inforates.trainer import VideoTrainer, make_collators, make_compute_metrics
+from inforates.training.trainer import VideoTrainer, make_collators, make_compute_metrics
 
 
 CLASSES = ["brighter", "darker"]

@@ -21,11 +21,11 @@ import time
 import numpy as np
 from transformers import EvalPrediction, PreTrainedModel, Trainer, TrainerCallback
 
-from .configs import DataArguments, SamplingArguments
-from .data.collator import VideoCollator
-from .data.transforms import ProcessorSettings
-from .metrics import load_video_metric
-from .sampling import SamplingVariant
+from ..configs import DataArguments, SamplingArguments
+from ..data.collator import VideoCollator
+from ..data.transforms import ProcessorSettings
+from ..metrics import load_video_metric
+from ..sampling import SamplingVariant
 
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,6 @@
+"""The training stage: ``inforates train`` (``inforates/train.py``) runs these in order.
+
+- ``launch.py``: checks and settings before a run (logging, launch set-up, CPU threads, model selection, classes);
+- ``run_dir.py``: the run's ``output_dir`` (fingerprint, resume, claim, finished);
+- ``trainer.py``: ``VideoTrainer`` (a ``transformers.Trainer``), its collators, metrics and throughput logging.
+"""
