@@ -24,7 +24,7 @@ from .errors import USER_OS_ERRORS, InforatesError, describe_os_error
 # name -> (module with main(argv), one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("inforates.cli", "print the frame indices and facts of one sampling variant"),
-    "synth": ("inforates.data.synthetic", "generate the synthetic rotating-shape aliasing benchmark"),
+    "synth": ("inforates.synth", "generate the synthetic rotating-shape aliasing benchmark"),
     "train": ("inforates.train", "fine-tune a video model from a recipe"),
     "evaluate": ("inforates.evaluate", "evaluate checkpoints over the sampling grid"),
     "compare": ("inforates.compare", "statistics, plots and a report across evaluation runs"),

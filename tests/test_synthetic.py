@@ -22,12 +22,11 @@ from inforates.data.synthetic import (
     ensure_synthetic,
     generate_synthetic,
     iter_videos,
-    main,
     predicted_direction_visible,
     read_params,
     render,
-    save_preview,
 )
+from inforates.synth import main, save_preview
 from inforates.sampling import clip_facts, clip_indices
 
 
