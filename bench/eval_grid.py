@@ -104,7 +104,7 @@ def lower_bound(model, settings, paths: list[str], clip_batch: int) -> tuple[flo
     for path in paths:
         began = time.perf_counter()
         reader = VideoReader(path)
-        indices = variant_indices(variants, reader.num_frames, CLIP_LEN, 0, path)
+        indices = variant_indices(variants, reader.total_frames, CLIP_LEN, 0, path)
         union = union_indices(indices)
         frames = reader.get(union)
         decode_s += time.perf_counter() - began

@@ -22,7 +22,9 @@ import sys
 import time
 from pathlib import Path
 
-from .compare import load_runs, run_compare, to_jsonable
+from .analysis.inputs import load_runs
+from .analysis.outputs import to_jsonable
+from .compare import run_compare
 from .configs import parse_recipe
 from .errors import RecipeError
 
@@ -69,7 +71,7 @@ def _validation_args(args: argparse.Namespace, model: str, split: str) -> list[s
 
 def validation_direction(validation_runs) -> dict[str, float]:
     """Each model's direction accuracy on the validation split at the densest variant."""
-    from .stats import direction_accuracy
+    from .analysis.nyquist import direction_accuracy
 
     return {
         run.name: float(direction_accuracy(run.predictions).get(run.name, float("nan"))) for run in validation_runs
@@ -95,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     from .data.synthetic import ensure_synthetic
     from .evaluate import main as evaluate_main
-    from .training.run_dir import is_finished
     from .train import main as train_main
+    from .training.run_dir import is_finished
 
     start, timings = time.perf_counter(), {}
     recipes = {model: parse_recipe(_recipe_args(args, model)) for model in args.models}  # all fail before any work
@@ -145,7 +147,7 @@ def print_summary(analysis, validation: dict[str, float], out: Path, timings: di
     """The demo's last lines: densest-variant accuracy per model, each model's direction accuracy (validation; test
     below / past the limit), the ranking, the pooled Nyquist check as the report has it, the time per stage and the
     files. ``validation``: direction accuracy on the validation split per model. Returns the exit status."""
-    from .stats import nyquist_check
+    from .analysis.nyquist import nyquist_check
 
     results, predictions = analysis.extras["results"], analysis.extras["predictions"]
     densest = results[(results["coverage"] == DENSEST[0]) & (results["stride"] == DENSEST[1])].set_index("model")

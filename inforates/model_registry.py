@@ -7,7 +7,7 @@ is a plain table (no torch import) so that recipes are validated before any heav
 
     >>> resolve("videomae").source, resolve("videomae").from_config
     ('MCG-NJU/videomae-base-finetuned-kinetics', False)
-    >>> resolve("tiny-vivit").spec.num_frames, resolve("tiny-vivit").from_config
+    >>> resolve("tiny-vivit").spec.clip_len, resolve("tiny-vivit").from_config
     (8, True)
     >>> ARCHITECTURES["vivit"].frames     # learned time embeddings sized by the config: the recipe must match
     'fixed'
@@ -71,7 +71,7 @@ class ModelSpec:
     """Defaults for one named model. ``checkpoint`` is None for tiny presets, which are built from ``config``."""
 
     model_type: str  # transformers config model_type, a key of ARCHITECTURES
-    num_frames: int
+    clip_len: int  # frames the model takes (the config's num_frames)
     image_size: int
     checkpoint: str | None = None
     config: dict = field(default_factory=dict)  # config overrides for tiny presets

@@ -175,7 +175,7 @@ def _build(
         labels["problem_type"] = "single_label_classification"  # one label would otherwise mean regression
 
     if from_config and spec is not None:
-        config = AutoConfig.for_model(spec.model_type, **spec.config, num_frames=spec.num_frames)
+        config = AutoConfig.for_model(spec.model_type, **spec.config, num_frames=spec.clip_len)
         config.image_size = spec.image_size
     else:
         config = _pretrained_config(source, model_args)

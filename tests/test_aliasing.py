@@ -19,8 +19,8 @@ def test_direction_of_reads_only_the_synthetic_suffixes():
 
 
 def test_stats_and_plot_use_the_rule():
-    from inforates import stats
-    from inforates.plots import aliasing_collapse
+    from inforates.analysis import nyquist
+    from inforates.analysis.plots import aliasing_collapse
 
     rows = pd.DataFrame(
         {
@@ -33,7 +33,7 @@ def test_stats_and_plot_use_the_rule():
             "pred_class": ["dot_cw", "dot_ccw", "dot_ccw"],
         }
     )
-    table = stats.aliasing_table(rows)
+    table = nyquist.aliasing_table(rows)
     assert table["frac_x"].tolist() == [0.25, 0.0, 0.75]
     assert table["direction_correct"].tolist() == [True, False, False]
     fig = aliasing_collapse(rows)

@@ -15,8 +15,11 @@ import pytest
 from test_stats_paper import REFERENCE, needs_reference
 from test_stats_simulation import simulate_predictions, simulate_synthetic
 
-from inforates import cli, compare, stats
-from inforates.legacy import read_legacy_folder
+from inforates import cli, compare, schema
+from inforates.analysis import inputs
+from inforates.analysis.paired import cochran_q
+from inforates.analysis.paper import paper_protocol
+from inforates.analysis.reference_tables import read_reference_folder
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +29,8 @@ def write_run(folder: Path, pred: pd.DataFrame, run_json: dict | None = None, mo
     """An evaluation run directory in the docs/design.md layout."""
     folder.mkdir(parents=True, exist_ok=True)
     (pred if model_column else pred.drop(columns="model")).to_parquet(folder / "predictions.parquet")
-    stats.results_from_predictions(pred).to_csv(folder / "results.csv", index=False)
-    stats.per_class_accuracy(pred).drop(columns="model").to_csv(folder / "per_class.csv", index=False)
+    schema.results_table(pred).to_csv(folder / "results.csv", index=False)
+    schema.per_class_table(pred).drop(columns="model").to_csv(folder / "per_class.csv", index=False)
     (folder / "run.json").write_text(json.dumps(run_json or {"seed": 0}))
     return folder
 
@@ -69,13 +72,13 @@ def test_statistical_results_sections(simulated):
     paired, paper = results["paired"], results["paper"]
     assert set(paired["per_model"]) == {"alpha", "beta", "gamma"}
     alpha = paired["per_model"]["alpha"]
-    assert alpha["cochran_q"] == pytest.approx(stats.cochran_q(simulated["pred"], "alpha"))
+    assert alpha["cochran_q"] == pytest.approx(cochran_q(simulated["pred"], "alpha"))
     assert alpha["pairwise_mcnemar"]["tests"] == 300
     assert set(paired["across_models"]) == {"model_mcnemar", "logistic_interaction", "friedman_models"}
     assert set(paper["beta"]) >= {"anova_coverage", "anova_stride", "aliasing_sensitivity", "variance_homogeneity",
                                   "effect_sizes", "pairwise_coverage"}  # fmt: skip
-    per_class = stats.per_class_accuracy(simulated["pred"])
-    expected = stats.paper_protocol(per_class[per_class["model"] == "beta"])
+    per_class = schema.per_class_table(simulated["pred"])
+    expected = paper_protocol(per_class[per_class["model"] == "beta"])
     assert paper["beta"]["anova_coverage"]["f_statistic"] == pytest.approx(expected["anova_coverage"]["f_statistic"])
     assert results["skipped"] == []
 
@@ -124,7 +127,7 @@ def test_model_name_fallbacks(tmp_path):
     pred = simulate_predictions({"x": (0.8, 0.1, 0.0)}, n_classes=3, videos_per_class=4)
     write_run(tmp_path / "from_json", pred, {"model": "named-in-run-json"}, model_column=False)
     write_run(tmp_path / "dir_name", pred, model_column=False)
-    runs = compare.load_runs([tmp_path])
+    runs = inputs.load_runs([tmp_path])
     assert sorted(r.name for r in runs) == ["dir_name", "named-in-run-json"]
 
 
@@ -132,7 +135,7 @@ def test_results_only_run_dir(tmp_path):
     pred = simulate_predictions({"solo": (0.8, 0.1, 0.0)}, n_classes=3, videos_per_class=4)
     folder = write_run(tmp_path / "solo", pred)
     (folder / "predictions.parquet").unlink()
-    (run,) = compare.load_runs([folder])
+    (run,) = inputs.load_runs([folder])
     assert run.kind == "tables" and run.per_class is not None and len(run.results) == 25
     analysis = compare.run_compare([run], tmp_path / "out", protocol="both", n_boot=50)
     assert any("per-video predictions" in s["reason"] for s in analysis.skipped)
@@ -144,9 +147,9 @@ def test_compare_on_the_2025_ucf101_tables(tmp_path):
     assert compare.main(["--runs", str(REFERENCE / "ucf101"), "--out", str(out), "--protocol", "both"]) == 0
     results = json.loads((out / "statistical_results.json").read_text())
     assert {r["kind"] for r in results["inputs"].values()} == {"tables"}
-    tables = read_legacy_folder(REFERENCE / "ucf101")
+    tables = read_reference_folder(REFERENCE / "ucf101")
     for model in ("timesformer", "videomae", "vivit"):
-        expected = stats.paper_protocol(tables[model].per_class)
+        expected = paper_protocol(tables[model].per_class)
         assert results["paper"][model]["anova_coverage"]["f_statistic"] == pytest.approx(
             expected["anova_coverage"]["f_statistic"]
         )

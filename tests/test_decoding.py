@@ -28,7 +28,7 @@ def test_reader_returns_the_requested_frames_in_the_order_asked(make_video, name
     path = make_video(name, num_frames=30)
     indices = [29, 0, 7, 7, 3, 15, 28]
     with VideoReader(path) as video:
-        assert video.num_frames == 30
+        assert video.total_frames == 30
         assert video.fps == pytest.approx(25.0)
         frames = video.get(indices)
     assert frames.dtype == torch.uint8 and frames.shape == (len(indices), 3, 64, 64)
@@ -54,9 +54,9 @@ def test_frame_count_comes_from_the_stream_not_a_lying_avi_header(make_video, tm
     struct.pack_into("<I", data, strh + 8 + 32, 300)  # strh.dwLength
     lying = tmp_path / "lying.avi"
     lying.write_bytes(bytes(data))
-    assert VideoReader(lying, seek_mode="approximate").num_frames == 300  # what the header claims
+    assert VideoReader(lying, seek_mode="approximate").total_frames == 300  # what the header claims
     with VideoReader(lying) as video:
-        assert video.num_frames == 30
+        assert video.total_frames == 30
         assert frame_number(video.get([29])[0].numpy(), 30) == 29
 
 
@@ -72,7 +72,7 @@ def test_broken_files_raise_video_decode_error_and_are_left_untouched(broken_vid
     before = path.read_bytes()
     with pytest.raises(VideoDecodeError) as info:
         with VideoReader(path) as video:
-            video.get(list(range(video.num_frames)))
+            video.get(list(range(video.total_frames)))
     err = info.value
     assert (err.path, err.stage) == (str(path), stage)
     assert str(err).startswith(f"{path}: {stage}: {err.reason}")
@@ -114,4 +114,4 @@ def test_embedded_bytes_are_decoded_without_touching_the_named_path(make_video, 
         assert video.path == str(path)
         assert [frame_number(f.numpy(), 12) for f in video.get([11, 2])] == [11, 2]
     with open_video({"path": None, "bytes": data}) as video:
-        assert video.num_frames == 12
+        assert video.total_frames == 12

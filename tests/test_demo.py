@@ -59,7 +59,8 @@ def test_summary_exit_status_follows_the_pooled_check_and_names_a_left_out_model
     from test_compare import write_run
     from test_stats_simulation import simulate_synthetic
 
-    from inforates.compare import analyse, load_runs
+    from inforates.analysis.inputs import load_runs
+    from inforates.analysis.registry import analyse
     from inforates.demo import nyquist_exclusions, print_summary
 
     ideal = simulate_synthetic(n_videos=40, model="ideal")

@@ -32,17 +32,17 @@ from inforates.evaluation.checkpoints import (
 from inforates.evaluation.grid import GridCollator, variant_indices
 from inforates.evaluation.runner import evaluate_checkpoint
 from inforates.evaluation.store import RunStore
-from inforates.evaluation.tables import (
+from inforates.evaluation.videos import eval_videos
+from inforates.models import processor_settings
+from inforates.sampling import SamplingVariant, build_grid, union_indices
+from inforates.schema import (
     PER_CLASS_COLUMNS,
     PREDICTION_COLUMNS,
     RESULT_COLUMNS,
     per_class_table,
     results_table,
+    wilson_interval,
 )
-from inforates.evaluation.videos import eval_videos
-from inforates.models import processor_settings
-from inforates.sampling import SamplingVariant, build_grid, union_indices
-from inforates.stats import wilson_interval
 
 
 CLASSES = ["circle_cw", "circle_ccw", "square_cw"]
@@ -229,7 +229,7 @@ def test_run_writes_every_output_and_decodes_each_video_once(checkpoint, videofo
     good = [p for p in videos.table["path"] if "broken" not in p]
     assert DECODE_STATS.opens == len(good)  # once per video for all 25 variants
     readers = {p: VideoReader(p) for p in good}
-    unions = [len(union_indices(variant_indices(variants, readers[p].num_frames, 8, 0, p))) for p in good]
+    unions = [len(union_indices(variant_indices(variants, readers[p].total_frames, 8, 0, p))) for p in good]
     assert DECODE_STATS.frames_decoded == sum(unions)
 
     assert sorted(p.name for p in out.iterdir()) == sorted(
@@ -245,13 +245,13 @@ def test_run_writes_every_output_and_decodes_each_video_once(checkpoint, videofo
     for path, variant_name in [(good[0], "cov10_s1"), (good[-1], "cov100_s4"), (good[3], "cov50_s16")]:
         row = predictions[(predictions["path"] == path) & (predictions["variant"] == variant_name)].iloc[0]
         v = [x.name for x in variants].index(variant_name)
-        indices = variant_indices(variants, readers[path].num_frames, 8, 0, path)[v]
+        indices = variant_indices(variants, readers[path].total_frames, 8, 0, path)[v]
         logits = direct_logits(checkpoint, path, indices)
         probs = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
         assert row["pred"] == int(np.argmax(logits)) and row["pred_class"] == CLASSES[row["pred"]]
         assert row["p_true"] == pytest.approx(probs[row["label"]], abs=1e-5)
         assert row["correct"] == (row["pred"] == row["label"])
-        assert row["num_frames"] == readers[path].num_frames and row["fps"] == pytest.approx(readers[path].fps)
+        assert row["num_frames"] == readers[path].total_frames and row["fps"] == pytest.approx(readers[path].fps)
         assert row["distinct_frames"] == len(np.unique(indices))
         assert row["span_frames"] == indices.max() - indices.min() + 1
         assert row["span_seconds"] == pytest.approx(row["span_frames"] / readers[path].fps)

@@ -63,7 +63,7 @@ def test_ucf101_recipe_parses_and_builds_its_model_from_config(arch):
     recipe = parse_recipe(["--config", f"recipes/{arch}/ucf101.yaml", "--use_cpu", "true", "--random_init", "true"])
     labels = {f"class_{i}": i for i in range(101)}
     model, settings, clip_len = load_model_for_training(recipe.model, labels, {i: n for n, i in labels.items()})
-    assert clip_len == recipe.model.num_frames == MODEL_REGISTRY[arch].num_frames
+    assert clip_len == recipe.model.num_frames == MODEL_REGISTRY[arch].clip_len
     assert model.config.image_size == 224 and settings.crop_size == (224, 224)
     assert (model.config.hidden_size, model.config.num_hidden_layers, model.config.num_labels) == (768, 12, 101)
     assert model.config._attn_implementation == EXPECTED_ATTENTION[arch]
@@ -162,7 +162,7 @@ def test_training_and_evaluation_see_the_same_pixels(name, tmp_path, make_video)
         trained.save_pretrained(tmp_path / "ckpt")
         evaluated = load_checkpoint(str(tmp_path / "ckpt"))[1]
     else:  # the full models built from their config (random_init) use the same function, at their size
-        trained, clip_len = processor_settings(spec.architecture, size), spec.num_frames
+        trained, clip_len = processor_settings(spec.architecture, size), spec.clip_len
         evaluated = ProcessorSettings.from_pretrained(trained.save_pretrained(tmp_path / "ckpt").parent)
     assert evaluated == trained
     video = str(make_video("v.mp4", num_frames=clip_len, size=(40, 56)))  # one window: every anchor is the same

@@ -9,14 +9,16 @@ from matplotlib.collections import PolyCollection
 from matplotlib.container import BarContainer
 from test_stats_simulation import simulate_predictions, simulate_synthetic
 
-from inforates import plots, stats
+from inforates import schema
+from inforates.analysis import paired, plots, robustness
+from inforates.analysis.accuracy import accuracy_by_variant, best_variants
 
 
 @pytest.fixture(scope="module")
 def tables():
     pred = simulate_predictions(n_classes=10, videos_per_class=12, seed=3)
-    accuracy = stats.accuracy_by_variant(pred, n_boot=200, seed=0)
-    per_class = stats.per_class_accuracy(pred)
+    accuracy = accuracy_by_variant(pred, n_boot=200, seed=0)
+    per_class = schema.per_class_table(pred)
     return {"pred": pred, "accuracy": accuracy, "results": accuracy, "per_class": per_class}
 
 
@@ -63,7 +65,7 @@ def test_per_class_distribution_has_box_and_violin(tables):
 
 def test_per_class_representative_picks_extremes(tables):
     per_class = tables["per_class"][tables["per_class"]["model"] == "alpha"]
-    sens = stats.class_sensitivity(per_class)
+    sens = robustness.class_sensitivity(per_class)
     fig = plots.per_class_representative(tables["per_class"], sens, "alpha", n=3)
     left, right = fig.axes
     assert left.get_title().startswith("Most sensitive") and right.get_title().startswith("Most robust")
@@ -73,14 +75,14 @@ def test_per_class_representative_picks_extremes(tables):
 
 def test_aliasing_drop_hist_counts_all_classes_and_tiers(tables):
     per_class = tables["per_class"][tables["per_class"]["model"] == "gamma"]
-    sens = stats.class_sensitivity(per_class)
+    sens = robustness.class_sensitivity(per_class)
     fig = plots.aliasing_drop_hist(sens, "gamma")
     ax = fig.axes[0]
     assert sum(p.get_height() for p in ax.patches) == len(sens)
     counts = sens["tier"].value_counts()
     assert f"{counts.get('sensitive', 0)} sensitive" in ax.get_title()
     thresholds = sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--")
-    assert thresholds == list(stats.TIER_THRESHOLDS)
+    assert thresholds == list(robustness.TIER_THRESHOLDS)
 
 
 def test_comparison_accuracy_vs_coverage_panel_per_stride(tables):
@@ -102,7 +104,7 @@ def test_comparison_heatmaps_share_one_colour_scale(tables):
 
 
 def test_comparison_best_accuracy_bars_with_intervals(tables):
-    best = stats.best_variants(tables["accuracy"])
+    best = best_variants(tables["accuracy"])
     fig = plots.comparison_best_accuracy(best)
     ax = fig.axes[0]
     heights = [p.get_height() for p in ax.patches]
@@ -118,7 +120,7 @@ def test_comparison_best_accuracy_bars_with_intervals(tables):
 
 def test_critical_difference_diagram(tables):
     blocks = tables["per_class"].pivot_table(index="class", columns="model", values="accuracy", aggfunc="mean")
-    fr = stats.friedman_test(blocks)
+    fr = paired.friedman_test(blocks)
     fig = plots.critical_difference(fr["mean_ranks"], fr["nemenyi"], "models")
     ax = fig.axes[0]
     labels = " ".join(_texts(ax))

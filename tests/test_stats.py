@@ -1,4 +1,4 @@
-"""inforates.stats against independent computations: statsmodels/scipy called directly, textbook formulas
+"""inforates.analysis' statistics against independent computations: statsmodels/scipy called directly, textbook formulas
 written out here, and hand-worked cases."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 from statsmodels.stats.proportion import proportion_confint
 from test_stats_simulation import simulate_predictions, simulate_synthetic
 
-from inforates import stats
+from inforates import schema
+from inforates.analysis import accuracy, nyquist, paired, paper, robustness
 
 
 def _holm(p):
@@ -45,30 +46,30 @@ def _predictions(matrix: dict[str, list[int]], model: str = "m", variants=None) 
 # --------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("k,n", [(0, 10), (3, 10), (80, 100), (100, 100), (1, 1), (517, 1000)])
 def test_wilson_interval_matches_statsmodels(k, n):
-    low, high = stats.wilson_interval(k, n)
+    low, high = schema.wilson_interval(k, n)
     ref_low, ref_high = proportion_confint(k, n, alpha=0.05, method="wilson")
     assert low == pytest.approx(ref_low, abs=1e-12) and high == pytest.approx(ref_high, abs=1e-12)
-    low90, high90 = stats.wilson_interval(k, n, confidence=0.90)
+    low90, high90 = schema.wilson_interval(k, n, confidence=0.90)
     ref90 = proportion_confint(k, n, alpha=0.10, method="wilson")
     assert (low90, high90) == pytest.approx(ref90, abs=1e-12)
 
 
 def test_wilson_interval_edge_cases():
-    assert all(math.isnan(x) for x in stats.wilson_interval(0, 0))
+    assert all(math.isnan(x) for x in schema.wilson_interval(0, 0))
     with pytest.raises(ValueError):
-        stats.wilson_interval(5, 3)
+        schema.wilson_interval(5, 3)
 
 
 def test_holm_matches_written_out_procedure():
     p = np.array([0.01, 0.04, 0.03, 0.20, 0.0001])
-    assert stats.holm(p) == pytest.approx(_holm(p))
-    with_nan = stats.holm([0.01, np.nan, 0.04])
+    assert paired.holm(p) == pytest.approx(_holm(p))
+    with_nan = paired.holm([0.01, np.nan, 0.04])
     assert np.isnan(with_nan[1]) and with_nan[[0, 2]] == pytest.approx(_holm([0.01, 0.04]))
 
 
 @pytest.mark.parametrize("b,c", [(0, 0), (3, 9), (10, 2), (12, 12), (30, 14), (5, 40), (100, 80)])
 def test_mcnemar_counts_match_statsmodels(b, c):
-    row = stats.mcnemar_counts(np.array([b]), np.array([c])).iloc[0]
+    row = paired.mcnemar_counts(np.array([b]), np.array([c])).iloc[0]
     table = [[50, b], [c, 50]]
     if b + c == 0:
         assert row["p_value"] == 1.0
@@ -86,7 +87,7 @@ def test_pairwise_mcnemar_counts_discordant_videos_by_hand():
         "cov50_s1": [1, 0, 0, 1, 1, 0, 0, 1, 1, 0],
         "cov25_s1": [0, 0, 0, 0, 1, 0, 0, 0, 1, 0],
     }
-    table = stats.pairwise_mcnemar(_predictions(outcomes), "m")
+    table = paired.pairwise_mcnemar(_predictions(outcomes), "m")
     assert len(table) == 3
     p_raw = []
     for row in table.itertuples():
@@ -105,7 +106,7 @@ def test_cochran_q_matches_textbook_formula():
     k = x.shape[1]
     col, row, total = x.sum(0), x.sum(1), x.sum()
     q = (k - 1) * (k * (col**2).sum() - total**2) / (k * total - (row**2).sum())
-    got = stats.cochran_q(pred, "gamma")
+    got = paired.cochran_q(pred, "gamma")
     assert got["statistic"] == pytest.approx(q)
     assert got["df"] == k - 1 and got["p_value"] == pytest.approx(sps.chi2.sf(q, k - 1))
 
@@ -113,7 +114,7 @@ def test_cochran_q_matches_textbook_formula():
 def test_friedman_test_kendalls_w_and_nemenyi_by_hand():
     rng = np.random.default_rng(0)
     blocks = pd.DataFrame(rng.random((30, 4)) + np.array([0.0, 0.1, 0.3, 0.35]), columns=list("abcd"))
-    got = stats.friedman_test(blocks)
+    got = paired.friedman_test(blocks)
     n, k = blocks.shape
     ranks = blocks.rank(axis=1, ascending=False)  # 1 = best (highest accuracy)
     rank_sums = ranks.sum()
@@ -132,7 +133,7 @@ def test_friedman_test_kendalls_w_and_nemenyi_by_hand():
 def test_model_mcnemar_pairs_videos_within_each_variant():
     first = _predictions({"cov100_s1": [1, 1, 1, 0, 1, 1], "cov25_s1": [1, 0, 0, 0, 1, 0]}, "a")
     second = _predictions({"cov100_s1": [1, 0, 1, 1, 0, 0], "cov25_s1": [1, 1, 1, 1, 1, 1]}, "b")
-    table = stats.model_mcnemar(pd.concat([first, second]))
+    table = paired.model_mcnemar(pd.concat([first, second]))
     assert list(table["variant"]) == ["cov25_s1", "cov100_s1"]  # grid order
     full = table.set_index("variant").loc["cov100_s1"]
     assert (full["b"], full["c"]) == (3, 1)  # a right & b wrong: videos 1, 4, 5; the reverse: video 3
@@ -145,10 +146,10 @@ def test_logistic_interaction_matches_glm_and_hand_wald():
     import statsmodels.formula.api as smf
 
     pred = simulate_predictions(n_classes=6, videos_per_class=20, seed=5)
-    got = stats.logistic_interaction(pred)
+    got = paired.logistic_interaction(pred)
     data = pred.assign(correct=pred["correct"].astype(float), log2_stride=np.log2(pred["stride"]))
     glm = smf.glm(got["formula"], data=data, family=sm.families.Binomial())
-    ref = glm.fit(cov_type="cluster", cov_kwds={"groups": stats.cluster_ids(pred).factorize()[0],
+    ref = glm.fit(cov_type="cluster", cov_kwds={"groups": accuracy.cluster_ids(pred).factorize()[0],
                                                 "use_correction": False})  # fmt: skip
     coef = got["coefficients"]
     assert coef["coef"].to_numpy() == pytest.approx(ref.params.to_numpy(), rel=1e-4, abs=1e-6)
@@ -165,7 +166,7 @@ def test_logistic_interaction_matches_glm_and_hand_wald():
 def test_logistic_interaction_is_quiet_without_interaction():
     same = (0.85, 0.2, 0.05)
     pred = simulate_predictions({"a": same, "b": (0.80, 0.2, 0.05)}, n_classes=6, videos_per_class=20, seed=8)
-    tests = stats.logistic_interaction(pred)["interaction_tests"]
+    tests = paired.logistic_interaction(pred)["interaction_tests"]
     assert tests["model_x_stride"]["df"] == 1 and tests["model_x_coverage"]["df"] == 4
     # True interaction on the probability scale is nil (parallel curves), small on the logit scale.
     assert tests["model_x_coverage"]["p_value"] > 0.01
@@ -173,13 +174,13 @@ def test_logistic_interaction_is_quiet_without_interaction():
 
 def test_accuracy_by_variant_intervals_and_nested_clusters():
     pred = simulate_predictions(n_classes=4, videos_per_class=12, groups_per_class=3, seed=2)
-    table = stats.accuracy_by_variant(pred, n_boot=300, seed=1)
+    table = accuracy.accuracy_by_variant(pred, n_boot=300, seed=1)
     assert len(table) == 3 * 25
     by_hand = pred.groupby(["model", "variant"])["correct"].agg(["sum", "size"])
     for row in table.itertuples():
         k, n = by_hand.loc[(row.model, row.variant)]
         assert (row.correct, row.total, row.accuracy) == (k, n, pytest.approx(k / n))
-        assert (row.ci_low, row.ci_high) == pytest.approx(stats.wilson_interval(int(k), int(n)))
+        assert (row.ci_low, row.ci_high) == pytest.approx(schema.wilson_interval(int(k), int(n)))
         assert row.boot_low <= row.accuracy <= row.boot_high
     assert (table["n_clusters"] == 4 * 3).all()  # g01 of class 0 and g01 of class 1 are different clusters
 
@@ -187,18 +188,18 @@ def test_accuracy_by_variant_intervals_and_nested_clusters():
 def test_bootstrap_draws_are_paired_across_models():
     pred = simulate_predictions({"a": (0.8, 0.2, 0.0)}, n_classes=3, videos_per_class=10, seed=4)
     twin = pred.assign(model="b")
-    draws, models, _ = stats.bootstrap_accuracies(pd.concat([pred, twin]), n_boot=50, seed=0)
+    draws, models, _ = accuracy.bootstrap_accuracies(pd.concat([pred, twin]), n_boot=50, seed=0)
     assert models == ["a", "b"]
     np.testing.assert_array_equal(draws[:, 0], draws[:, 1])
 
 
 def test_normalised_auc_and_ranking_by_hand():
-    assert stats.normalised_auc([10, 50, 100], [0.5, 0.7, 0.9]) == pytest.approx(
+    assert robustness.normalised_auc([10, 50, 100], [0.5, 0.7, 0.9]) == pytest.approx(
         ((0.5 + 0.7) / 2 * 40 + (0.7 + 0.9) / 2 * 50) / 90
     )
     pred = simulate_predictions(n_classes=4, videos_per_class=10, seed=6)
-    results = stats.results_from_predictions(pred)
-    ranking = stats.auc_ranking(results, pred, n_boot=200, seed=0)
+    results = schema.results_table(pred)
+    ranking = robustness.auc_ranking(results, pred, n_boot=200, seed=0)
     for row in ranking.itertuples():
         curve = results[results["model"] == row.model].groupby("coverage")["accuracy"].mean()
         x, y = curve.index.to_numpy(), curve.to_numpy()
@@ -217,14 +218,14 @@ def _results(model: str, cells: dict[tuple[float, int], float]) -> pd.DataFrame:
 def test_aliasing_drop_and_critical_coverage_by_hand():
     cells = {(25, 1): 0.60, (50, 1): 0.79, (100, 1): 0.80, (25, 4): 0.50, (50, 4): 0.70, (100, 4): 0.75}
     results = _results("m", cells)
-    drop = stats.aliasing_drop(results).set_index("stride")["drop"]
+    drop = robustness.aliasing_drop(results).set_index("stride")["drop"]
     assert drop[1] == pytest.approx(0.20) and drop[4] == pytest.approx(0.25) and drop["mean"] == pytest.approx(0.225)
-    crit = stats.critical_coverage(results, margin=0.02).iloc[0]
+    crit = robustness.critical_coverage(results, margin=0.02).iloc[0]
     assert crit["best_accuracy"] == 0.80 and crit["critical_coverage"] == 50  # 0.79 >= 0.80 - 0.02
     assert crit["critical_coverage_s4"] == 100  # 0.70 < 0.75 - 0.02
-    assert stats.critical_coverage(results, margin=0.25).iloc[0]["critical_coverage"] == 25
+    assert robustness.critical_coverage(results, margin=0.25).iloc[0]["critical_coverage"] == 25
     with pytest.raises(ValueError, match="coverages"):
-        stats.aliasing_drop(results, low=10)
+        robustness.aliasing_drop(results, low=10)
 
 
 def test_class_sensitivity_tiers_at_documented_thresholds():
@@ -233,7 +234,7 @@ def test_class_sensitivity_tiers_at_documented_thresholds():
         for stride in (1, 8):
             rows += [{"class": cls, "coverage": 100.0, "stride": stride, "accuracy": hi},
                      {"class": cls, "coverage": 25.0, "stride": stride, "accuracy": lo}]  # fmt: skip
-    table = stats.class_sensitivity(pd.DataFrame(rows)).set_index("class")
+    table = robustness.class_sensitivity(pd.DataFrame(rows)).set_index("class")
     assert table.loc["steep", "drop"] == pytest.approx(0.4)
     assert table["tier"].to_dict() == {"steep": "sensitive", "mid": "moderate", "edge": "moderate", "flat": "robust"}
     assert list(table.index) == ["steep", "mid", "edge", "flat"]  # most sensitive first
@@ -248,21 +249,21 @@ def test_eta_squared_matches_ols_anova_table():
     table = anova_lm(smf.ols("y ~ C(g)", df).fit())
     expected = table.loc["C(g)", "sum_sq"] / table["sum_sq"].sum()
     groups = [g["y"].to_numpy() for _, g in df.groupby("g")]
-    assert stats.eta_squared(groups) == pytest.approx(expected)
+    assert paper.eta_squared(groups) == pytest.approx(expected)
 
 
 def test_cohens_d_both_variants_by_hand():
     a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 2.0, 5.0])
     var1 = lambda x: sum((v - x.mean()) ** 2 for v in x) / (len(x) - 1)  # noqa: E731
     var0 = lambda x: sum((v - x.mean()) ** 2 for v in x) / len(x)  # noqa: E731
-    assert stats.cohens_d(a, b) == pytest.approx((2.5 - 3.0) / math.sqrt((var1(a) + var1(b)) / 2))
-    assert stats.cohens_d(a, b, ddof=0) == pytest.approx((2.5 - 3.0) / math.sqrt((var0(a) + var0(b)) / 2))
+    assert paper.cohens_d(a, b) == pytest.approx((2.5 - 3.0) / math.sqrt((var1(a) + var1(b)) / 2))
+    assert paper.cohens_d(a, b, ddof=0) == pytest.approx((2.5 - 3.0) / math.sqrt((var0(a) + var0(b)) / 2))
 
 
 def test_summary_by_coverage_uses_normal_interval():
     per_class = pd.DataFrame({"model": "m", "class": list("abcd"), "coverage": 10.0, "stride": 8,
                               "accuracy": [0.2, 0.4, 0.6, 1.0]})  # fmt: skip
-    row = stats.summary_by_coverage(per_class).iloc[0]
+    row = paper.summary_by_coverage(per_class).iloc[0]
     sd = np.std([0.2, 0.4, 0.6, 1.0], ddof=1)
     assert (row["n"], row["mean"], row["min"], row["max"]) == (4, pytest.approx(0.55), 0.2, 1.0)
     assert row["ci_high"] - row["mean"] == pytest.approx(1.959963984540054 * sd / 2)
@@ -278,19 +279,19 @@ def test_nyquist_check_counts_and_verdict():
     rows = [clip(0.2, True)] * 9 + [clip(0.3, False)] + [clip(0.7, False)] * 4 + [clip(0.8, True)]
     rows += [clip(0.2, False, distinct=2)] * 5 + [clip(0.95, True)] * 3 + [clip(0.5, True)]  # excluded / not counted
     rows += [{**clip(0.2, False), "f_hz": np.nan}] * 5
-    got = stats.nyquist_check(pd.DataFrame(rows))
+    got = nyquist.nyquist_check(pd.DataFrame(rows))
     assert (got["below_nyquist_n"], got["above_nyquist_n"]) == (10, 5)
     assert got["below_nyquist_accuracy"] == pytest.approx(0.9) and got["above_nyquist_accuracy"] == pytest.approx(0.2)
     assert got["passed"] and got["verdict"] == "PASS"
-    assert not stats.nyquist_check(pd.DataFrame(rows), min_below_accuracy=0.95)["passed"]
-    assert not stats.nyquist_check(pd.DataFrame(rows), max_above_accuracy=0.1)["passed"]
-    assert stats.nyquist_check(pd.DataFrame(rows), min_distinct=2)["below_nyquist_n"] == 15
+    assert not nyquist.nyquist_check(pd.DataFrame(rows), min_below_accuracy=0.95)["passed"]
+    assert not nyquist.nyquist_check(pd.DataFrame(rows), max_above_accuracy=0.1)["passed"]
+    assert nyquist.nyquist_check(pd.DataFrame(rows), min_distinct=2)["below_nyquist_n"] == 15
     assert got["models"] == ["m"] and got["excluded"] == {}
 
     guesser = [{**row, "model": "g", "pred_class": "square_ccw"} for row in rows[:15]]  # always one direction
-    pooled = stats.nyquist_check(pd.DataFrame(rows + guesser))
+    pooled = nyquist.nyquist_check(pd.DataFrame(rows + guesser))
     assert pooled["below_nyquist_n"] == 20 and not pooled["passed"]
-    alone = stats.nyquist_check(pd.DataFrame(rows + guesser), exclude={"g": "guesses"})
+    alone = nyquist.nyquist_check(pd.DataFrame(rows + guesser), exclude={"g": "guesses"})
     assert {k: alone[k] for k in got if k != "excluded"} == {k: got[k] for k in got if k != "excluded"}
     assert alone["excluded"] == {"g": "guesses"}
 
@@ -303,27 +304,40 @@ def test_direction_accuracy_per_model():
             "pred_class": ["bar_cw", "dot_cw", "bar_cw", "dot_ccw", "dot_cw", "dot_cw"],
         }
     )
-    assert stats.direction_accuracy(df).to_dict() == {"a": 0.5, "b": 1.0}
+    assert nyquist.direction_accuracy(df).to_dict() == {"a": 0.5, "b": 1.0}
 
 
 def test_nyquist_check_on_simulated_benchmark():
     pred = simulate_synthetic(n_videos=60)
-    table = stats.aliasing_table(pred)
+    table = nyquist.aliasing_table(pred)
     frac = table["frac_x"]
     assert table["direction_correct"][frac < 0.5].all() and not table["direction_correct"][frac > 0.5].any()
-    assert stats.nyquist_check(pred)["verdict"] == "PASS"
+    assert nyquist.nyquist_check(pred)["verdict"] == "PASS"
     flipped = pred.assign(pred_class=pred["class_name"])  # a model that never aliases fails the check
-    assert stats.nyquist_check(flipped)["verdict"] == "FAIL"
+    assert nyquist.nyquist_check(flipped)["verdict"] == "FAIL"
 
 
 def test_primary_grid_prefers_coverage_stride_start():
     pred = _predictions({"cov100_s1": [1, 0], "cov50_s1": [1, 1]})
     other = pred.assign(sampler="dense", variant="dense_" + pred["variant"])
-    grid = stats.primary_grid(pd.concat([other, pred, other.assign(anchor="center")]))
+    grid = schema.primary_grid(pd.concat([other, pred, other.assign(anchor="center")]))
     assert set(grid["sampler"]) == {"coverage_stride"} and len(grid) == 4
 
 
-@pytest.mark.parametrize("module", ["inforates.stats", "inforates.report", "inforates.legacy"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "inforates.schema",
+        "inforates.analysis.accuracy",
+        "inforates.analysis.paired",
+        "inforates.analysis.robustness",
+        "inforates.analysis.entry",
+        "inforates.analysis.registry",
+        "inforates.analysis.outputs",
+        "inforates.analysis.report",
+        "inforates.analysis.reference_tables",
+    ],
+)
 def test_docstring_examples(module):
     import doctest
     import importlib

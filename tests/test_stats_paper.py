@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from inforates import stats
-from inforates.legacy import read_legacy_folder
+from inforates.analysis import paper
+from inforates.analysis.reference_tables import read_reference_folder
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def _d(a: np.ndarray, b: np.ndarray, ddof: int) -> float:
 
 
 def _check_model(per_class: pd.DataFrame) -> None:
-    got = stats.paper_protocol(per_class)
+    got = paper.paper_protocol(per_class)
     s8 = per_class[per_class["stride"] == 8]
     by_cov = [s8[s8["coverage"] == c]["accuracy"].to_numpy() for c in (10, 25, 50, 75, 100)]
     f, p, eta = _anova(by_cov)
@@ -93,7 +93,7 @@ def _check_model(per_class: pd.DataFrame) -> None:
 @needs_reference
 @pytest.mark.parametrize("model", ["timesformer", "videomae", "vivit"])
 def test_paper_protocol_on_ucf101_tables(model):
-    tables = read_legacy_folder(REFERENCE / "ucf101")
+    tables = read_reference_folder(REFERENCE / "ucf101")
     per_class = tables[model].per_class
     assert len(per_class) == 101 * 25 and per_class["class"].nunique() == 101
     _check_model(per_class)
@@ -101,7 +101,7 @@ def test_paper_protocol_on_ucf101_tables(model):
 
 @needs_reference
 def test_paper_protocol_on_kinetics400_tables():
-    tables = read_legacy_folder(REFERENCE / "kinetics400")
+    tables = read_reference_folder(REFERENCE / "kinetics400")
     for model, t in tables.items():
         assert len(t.per_class) == 400 * 25, model
         _check_model(t.per_class)
@@ -110,7 +110,7 @@ def test_paper_protocol_on_kinetics400_tables():
 @needs_reference
 def test_legacy_results_keep_the_published_counts():
     folder = REFERENCE / "ucf101"
-    tables = read_legacy_folder(folder)
+    tables = read_reference_folder(folder)
     assert sorted(tables) == ["timesformer", "videomae", "vivit"]
     raw = pd.read_csv(folder / "videomae_temporal_sampling.csv")
     results = tables["videomae"].results
@@ -122,10 +122,10 @@ def test_legacy_results_keep_the_published_counts():
 def test_paper_protocol_reports_missing_levels():
     per_class = pd.DataFrame({"class": list("abab"), "coverage": [50.0, 50.0, 100.0, 100.0], "stride": 2,
                               "accuracy": [0.5, 0.6, 0.7, 0.9]})  # fmt: skip
-    got = stats.paper_protocol(per_class)
+    got = paper.paper_protocol(per_class)
     assert "skipped" in got["anova_coverage"] and "skipped" in got["aliasing_sensitivity"]
     assert got["pairwise_coverage"] == []
-    at_stride_2 = stats.paper_protocol(per_class, stride=2, d_coverages=(100, 50))
+    at_stride_2 = paper.paper_protocol(per_class, stride=2, d_coverages=(100, 50))
     assert at_stride_2["anova_coverage"]["levels"] == [50.0, 100.0]
     assert at_stride_2["effect_sizes"]["aliasing_cohens_d"] == pytest.approx(
         _d(np.array([0.7, 0.9]), np.array([0.5, 0.6]), ddof=1)

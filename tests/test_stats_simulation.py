@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from inforates.stats import bootstrap_accuracies, wilson_interval
+from inforates.analysis.accuracy import bootstrap_accuracies
+from inforates.schema import wilson_interval
 
 
 COVERAGES = (10.0, 25.0, 50.0, 75.0, 100.0)

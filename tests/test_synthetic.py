@@ -26,8 +26,8 @@ from inforates.data.synthetic import (
     read_params,
     render,
 )
-from inforates.synth import main, save_preview
 from inforates.sampling import clip_facts, clip_indices
+from inforates.synth import main, save_preview
 
 
 SMALL = {"num_frames": 12, "fps": 12.0, "size": 16, "videos_per_class": {"train": 2, "validation": 1, "test": 1}}

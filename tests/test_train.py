@@ -74,7 +74,7 @@ def test_checkpoint_loads_in_plain_transformers(synth, tmp_path):
     video = next((synth / "validation").rglob("*.mp4"))
     model, settings, clip_len = load_checkpoint(str(out))
     with open_video(str(video)) as reader:
-        frames = reader.get(clip_indices(reader.num_frames, 100, 1, clip_len))
+        frames = reader.get(clip_indices(reader.total_frames, 100, 1, clip_len))
     with torch.no_grad():
         ours = model(pixel_values=eval_transform(frames, settings)[None]).logits[0]
     torch.save(frames, tmp_path / "frames.pt")

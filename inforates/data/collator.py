@@ -106,17 +106,17 @@ class VideoCollator:
             key = video_id if video_id is not None else video_source(value)
             return [frames[torch.from_numpy(i)] for i in self._indices(key, len(frames), rng)]
         with open_video(value) as video:
-            indices = self._indices(video_id if video_id is not None else video.path, video.num_frames, rng)
+            indices = self._indices(video_id if video_id is not None else video.path, video.total_frames, rng)
             return list(video.get(np.concatenate(indices)).split(self.clip_len))
 
-    def _indices(self, video_id: str, num_frames: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+    def _indices(self, video_id: str, total_frames: int, rng: np.random.Generator | None) -> list[np.ndarray]:
         """Frame indices of each clip to take from the video ``video_id`` (its path where rows have no id)."""
         if not self.train:  # a random anchor at evaluation time is drawn per video, the same in every run
-            return [self.variant.indices(num_frames, self.clip_len, rng=video_rng(self.seed, video_id))]
+            return [self.variant.indices(total_frames, self.clip_len, rng=video_rng(self.seed, video_id))]
         indices = []
         for _ in range(self.clips_per_video):
             variant = self.variants[rng.integers(len(self.variants))] if len(self.variants) > 1 else self.variant
-            indices.append(variant.indices(num_frames, self.clip_len, rng=rng))
+            indices.append(variant.indices(total_frames, self.clip_len, rng=rng))
         return indices
 
     def __call__(self, rows: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:

@@ -2,10 +2,10 @@
 
     >>> with VideoReader("clip.mp4") as video:
     ...     frames = video.get([0, 0, 8, 4])  # uint8 (4, 3, H, W), in the order asked
-    >>> video.num_frames, video.fps
+    >>> video.total_frames, video.fps
     (150, 25.0)
 
-``VideoReader`` opens a torchcodec ``VideoDecoder`` in exact seek mode (a scan of the packets, so ``num_frames``
+``VideoReader`` opens a torchcodec ``VideoDecoder`` in exact seek mode (a scan of the packets, so ``total_frames``
 is what the file holds, not what its header claims: AVI headers can lie). Open one per item, inside the process
 that reads it: decoders must not be shared across DataLoader workers. Anything that stops a video from being read
 raises :class:`VideoDecodeError`, which names the file, the stage and the reason; the file itself is only read.
@@ -132,8 +132,8 @@ class VideoReader:
             raise VideoDecodeError(self.path, stage, _reason(err)) from err
         DECODE_STATS.opens += 1
         metadata = self._decoder.metadata
-        self.num_frames = int(metadata.num_frames or 0)
-        if self.num_frames < 1:
+        self.total_frames = int(metadata.num_frames or 0)
+        if self.total_frames < 1:
             raise VideoDecodeError(self.path, "metadata", "the video stream holds no frames")
         fps = metadata.average_fps
         self.fps = float(fps) if fps else float("nan")
@@ -144,8 +144,8 @@ class VideoReader:
         indices = np.asarray(indices, dtype=np.int64).reshape(-1)
         if indices.size == 0:
             raise ValueError(f"{self.path}: no frame indices requested")
-        if indices.min() < 0 or indices.max() >= self.num_frames:
-            raise IndexError(f"{self.path}: frame indices must be in [0, {self.num_frames}), got {indices.tolist()}")
+        if indices.min() < 0 or indices.max() >= self.total_frames:
+            raise IndexError(f"{self.path}: frame indices must be in [0, {self.total_frames}), got {indices.tolist()}")
         if self._decoder is None:
             raise ValueError(f"{self.path}: the reader is closed")
         unique = np.unique(indices)  # sorted: torchcodec then decodes forward from each key frame only once
@@ -168,7 +168,7 @@ class VideoReader:
         self.close()
 
     def __repr__(self) -> str:
-        return f"VideoReader({self.path!r}, num_frames={self.num_frames}, fps={self.fps:g})"
+        return f"VideoReader({self.path!r}, total_frames={self.total_frames}, fps={self.fps:g})"
 
 
 def open_video(value: Any, seek_mode: str = "exact", num_threads: int = 1) -> VideoReader:

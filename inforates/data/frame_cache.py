@@ -43,7 +43,7 @@ class FrameCache:
         if cached is not None:
             return cached
         with open_video(value) as video:
-            frames = video.get(np.arange(video.num_frames))
+            frames = video.get(np.arange(video.total_frames))
         size = frames.numel() * frames.element_size()
         # embedded bytes without a path ("<bytes>") have nothing to be keyed by, so they are never kept
         if key != "<bytes>" and self.bytes + size <= self.max_bytes:

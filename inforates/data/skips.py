@@ -19,9 +19,7 @@ import os
 from pathlib import Path
 
 from ..files import atomic_write
-
-
-COLUMNS = ("path", "stage", "reason")
+from ..schema import SKIPPED_COLUMNS
 
 
 def _one_line(text: str) -> str:
@@ -54,12 +52,12 @@ class SkipLog:
         rows = dict(self._rows)
         if self.spool is not None and os.path.exists(self.spool):
             with open(self.spool, newline="") as f:
-                rows.update({tuple(r): None for r in csv.reader(f) if len(r) == len(COLUMNS)})
+                rows.update({tuple(r): None for r in csv.reader(f) if len(r) == len(SKIPPED_COLUMNS)})
         return list(rows)
 
     @property
     def rows(self) -> list[dict[str, str]]:
-        return [dict(zip(COLUMNS, row)) for row in self._all()]
+        return [dict(zip(SKIPPED_COLUMNS, row)) for row in self._all()]
 
     def __len__(self) -> int:
         return len(self._all())
@@ -72,7 +70,7 @@ class SkipLog:
         def write(tmp: str) -> None:
             with open(tmp, "w", newline="") as f:
                 writer = csv.writer(f, lineterminator="\n")
-                writer.writerow(COLUMNS)
+                writer.writerow(SKIPPED_COLUMNS)
                 writer.writerows(self._all())
 
         atomic_write(csv_path, write)

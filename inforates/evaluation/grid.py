@@ -17,12 +17,12 @@ from ..sampling import SamplingVariant, union_indices, video_rng
 
 
 def variant_indices(
-    variants: Sequence[SamplingVariant], num_frames: int, clip_len: int, seed: int = 0, video_id: str = ""
+    variants: Sequence[SamplingVariant], total_frames: int, clip_len: int, seed: int = 0, video_id: str = ""
 ) -> np.ndarray:
     """Frame indices ``(V, clip_len)`` of every variant for one video. A random anchor draws from
     :func:`~inforates.sampling.video_rng` ``(seed, video_id)``, as ``data.collator.VideoCollator`` does when it
     evaluates: every process, every resumed run and every mount point sample the same frames of a video."""
-    return np.stack([variant.indices(num_frames, clip_len, rng=video_rng(seed, video_id)) for variant in variants])
+    return np.stack([variant.indices(total_frames, clip_len, rng=video_rng(seed, video_id)) for variant in variants])
 
 
 class VideoRows(torch.utils.data.Dataset):
@@ -57,13 +57,13 @@ class GridCollator:
         """All variant clips of one video, ``(V, T, C, H, W)`` float32, plus its frame count and frame rate."""
         reader = open_video(video)
         key = video_id if video_id is not None else reader.path
-        indices = variant_indices(self.variants, reader.num_frames, self.clip_len, self.seed, key)
+        indices = variant_indices(self.variants, reader.total_frames, self.clip_len, self.seed, key)
         union = union_indices(indices)
         frames = reader.get(union)
         # Eval transforms act frame by frame (resize, crop, normalise): transform the union once, then gather.
         pixels = eval_transform(frames, self.settings)
         positions = torch.from_numpy(np.searchsorted(union, indices))
-        return pixels[positions], int(reader.num_frames), float(reader.fps)
+        return pixels[positions], int(reader.total_frames), float(reader.fps)
 
     def __call__(self, items: Sequence[dict]) -> dict:
         clips, ok, num_frames, fps, skipped = [], [], [], [], []

@@ -24,12 +24,13 @@ from ..errors import OutputError
 from ..files import FolderLock
 from ..models import load_checkpoint
 from ..sampling import SamplingVariant
+from ..schema import PREDICTION_COLUMNS, SKIPPED_COLUMNS, per_class_table, results_table
 from .checkpoints import Checkpoint, generic_labels, label_mapping, weights_sha256
 from .grid import GridCollator
 from .metadata import git_revision, package_versions
 from .predictor import GridPredictor, predict_videos
 from .store import RunStore
-from .tables import PREDICTION_COLUMNS, SKIPPED_COLUMNS, per_class_table, prediction_rows, results_table
+from .tables import prediction_rows
 from .videos import EvalVideos
 
 

@@ -1,4 +1,5 @@
-"""The result tables of docs/design.md, computed from model outputs: predictions, results, per class.
+"""Prediction rows (docs/design.md's ``predictions.parquet``) computed from model outputs. The results and
+per-class tables are built from them by :mod:`inforates.schema`.
 
 Pure numpy/pandas: no model, no files.
 """
@@ -11,21 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..sampling import SamplingVariant, clip_facts
-from ..stats import wilson_interval
+from ..schema import PREDICTION_COLUMNS
 from .grid import variant_indices
-
-
-PREDICTION_COLUMNS = [
-    "model", "video_id", "path", "label", "class_name", "group", "variant", "sampler", "coverage", "stride",
-    "anchor", "pred", "pred_class", "correct", "top5", "p_true", "distinct_frames", "span_frames",
-    "span_seconds", "median_spacing", "fps", "num_frames", "f_hz",
-]  # fmt: skip
-RESULT_COLUMNS = [
-    "model", "variant", "sampler", "coverage", "stride", "anchor", "accuracy", "correct", "total", "ci_low",
-    "ci_high", "top5", "mean_class_accuracy", "clips_per_s", "avg_time",
-]  # fmt: skip
-PER_CLASS_COLUMNS = ["class", "coverage", "stride", "accuracy", "n_samples"]
-SKIPPED_COLUMNS = ["path", "stage", "reason"]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -104,77 +92,3 @@ def prediction_rows(
         columns=[*PREDICTION_COLUMNS, "forward_s"],
     )
     return frame.reset_index(drop=True)
-
-
-def _coverage_column(values: pd.Series) -> pd.Series:
-    """Whole-number coverages as integers (the 2025 files write ``10``, not ``10.0``)."""
-    return values.astype("int64") if (values % 1 == 0).all() else values
-
-
-def results_table(
-    predictions: pd.DataFrame, variants: Sequence[SamplingVariant], model_name: str, clips_per_s: float
-) -> pd.DataFrame:
-    """One row per variant, in grid order: accuracy with its Wilson 95 % interval, top-5, mean class accuracy,
-    ``clips_per_s`` (the run's end-to-end throughput) and ``avg_time`` (model forward seconds per clip)."""
-    cells = predictions.groupby("variant", sort=False)
-    stats = pd.DataFrame(
-        {
-            "correct": cells["correct"].sum(),
-            "total": cells.size(),
-            "top5": cells["top5"].mean(),
-            "avg_time": cells["forward_s"].mean(),
-            "mean_class_accuracy": predictions.groupby(["variant", "label"])["correct"]
-            .mean()
-            .groupby("variant")
-            .mean(),
-        }
-    )
-    rows = []
-    for variant in variants:
-        cell = stats.loc[variant.name] if variant.name in stats.index else None
-        correct, total = (int(cell["correct"]), int(cell["total"])) if cell is not None else (0, 0)
-        low, high = wilson_interval(correct, total)
-        rows.append(
-            {
-                "model": model_name,
-                "variant": variant.name,
-                "sampler": variant.sampler,
-                "coverage": float(variant.coverage),
-                "stride": int(variant.stride),
-                "anchor": variant.anchor,
-                "accuracy": correct / total if total else np.nan,
-                "correct": correct,
-                "total": total,
-                "ci_low": low,
-                "ci_high": high,
-                "top5": float(cell["top5"]) if total else np.nan,
-                "mean_class_accuracy": float(cell["mean_class_accuracy"]) if total else np.nan,
-                "clips_per_s": float(clips_per_s),
-                "avg_time": float(cell["avg_time"]) if total else np.nan,
-            }
-        )
-    table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    table["coverage"] = _coverage_column(table["coverage"])
-    return table
-
-
-def per_class_table(
-    predictions: pd.DataFrame, variants: Sequence[SamplingVariant], class_names: Sequence[str]
-) -> pd.DataFrame:
-    """The 2025 ``class,coverage,stride,accuracy,n_samples``: per variant (grid order), per class with videos."""
-    cells = predictions.groupby(["variant", "label"])["correct"].agg(["mean", "size"]).reset_index()
-    order = {v.name: i for i, v in enumerate(variants)}
-    cells = cells.assign(order=cells["variant"].map(order)).sort_values(["order", "label"], kind="stable")
-    by_name = {v.name: v for v in variants}
-    table = pd.DataFrame(
-        {
-            "class": [class_names[int(label)] for label in cells["label"]],
-            "coverage": [float(by_name[name].coverage) for name in cells["variant"]],
-            "stride": [int(by_name[name].stride) for name in cells["variant"]],
-            "accuracy": cells["mean"].astype(float).to_numpy(),
-            "n_samples": cells["size"].astype("int64").to_numpy(),
-        },
-        columns=PER_CLASS_COLUMNS,
-    )
-    table["coverage"] = _coverage_column(table["coverage"])
-    return table

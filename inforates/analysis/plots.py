@@ -2,7 +2,7 @@
 
 Every function returns a :class:`matplotlib.figure.Figure`; :func:`save_figure` writes it in the asked formats:
 
-    >>> from inforates.plots import accuracy_heatmap, save_figure
+    >>> from inforates.analysis.plots import accuracy_heatmap, save_figure
     >>> fig = accuracy_heatmap(results, model="videomae")                    # doctest: +SKIP
     >>> save_figure(fig, "out/figures/videomae/accuracy_heatmap", ["png"])  # doctest: +SKIP
     [PosixPath('out/figures/videomae/accuracy_heatmap.png')]
@@ -24,8 +24,11 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from . import stats
-from .aliasing import direction_visible
+from ..aliasing import direction_visible
+from ..schema import wilson_interval
+from .nyquist import aliasing_table
+from .paired import coverage_blocks
+from .robustness import TIER_THRESHOLDS
 
 
 COVERAGE_LABEL = "Coverage (% of the clip)"
@@ -110,7 +113,7 @@ def accuracy_vs_coverage(accuracy: pd.DataFrame, model: str) -> Figure:
 
 def _class_by_coverage(per_class: pd.DataFrame) -> pd.DataFrame:
     """Classes x coverages of per-class accuracy averaged over strides."""
-    return stats.coverage_blocks(per_class)
+    return coverage_blocks(per_class)
 
 
 def per_class_distribution_by_coverage(per_class: pd.DataFrame, model: str) -> Figure:
@@ -155,7 +158,7 @@ def per_class_representative(per_class: pd.DataFrame, sensitivity: pd.DataFrame,
 
 
 def aliasing_drop_hist(
-    sensitivity: pd.DataFrame, model: str, thresholds: tuple[float, float] = stats.TIER_THRESHOLDS
+    sensitivity: pd.DataFrame, model: str, thresholds: tuple[float, float] = TIER_THRESHOLDS
 ) -> Figure:
     """Histogram of per-class aliasing drops with the tier thresholds."""
     fig = Figure(figsize=(6.4, 4.4), layout="constrained")
@@ -260,7 +263,7 @@ def aliasing_collapse(
     predicted curve (1 while 0 < frac(x) < 0.5, 0 otherwise) and the Nyquist line at x = 0.5. Bin edges fall on every
     multiple of 0.5, so no bin mixes both sides of a reversal. Models in ``excluded`` (left out of the Nyquist
     check) are drawn hollow and say so in the legend."""
-    table = stats.aliasing_table(predictions, min_distinct)
+    table = aliasing_table(predictions, min_distinct)
     fig = Figure(figsize=(7, 4.4), layout="constrained")
     ax = fig.add_subplot()
     x_max = max(1.0, float(np.ceil(table["x"].max() * 2) / 2)) if len(table) else 1.0
@@ -272,7 +275,7 @@ def aliasing_collapse(
         offset = (k - (n_models - 1) / 2) * width * 0.12  # side by side within a bin
         centres = (edges[binned.index.astype(int)] + edges[binned.index.astype(int) + 1]) / 2 + offset
         acc = (binned["sum"] / binned["size"]).to_numpy()
-        ci = np.array([stats.wilson_interval(int(s), int(n)) for s, n in zip(binned["sum"], binned["size"])])
+        ci = np.array([wilson_interval(int(s), int(n)) for s, n in zip(binned["sum"], binned["size"])])
         left_out = model in excluded
         ax.errorbar(centres, acc, yerr=[acc - ci[:, 0], ci[:, 1] - acc], fmt="o", capsize=3,
                     markerfacecolor="none" if left_out else None, color=f"C{(k + 2) % 10}",

@@ -1,11 +1,11 @@
 """Read the 2025 study's result tables so that old results can be re-analysed by ``inforates compare``.
 
-A legacy folder holds, per model, ``<model>_temporal_sampling.csv`` (``coverage,stride,accuracy,avg_time,
+A reference folder holds, per model, ``<model>_temporal_sampling.csv`` (``coverage,stride,accuracy,avg_time,
 correct,total``) and ``<model>_per_class.csv`` (``class,coverage,stride,accuracy,n_samples``):
 
-    >>> from inforates.legacy import read_legacy_folder
-    >>> tables = read_legacy_folder("../shared/reference/inforates-2025/ucf101")  # doctest: +SKIP
-    >>> sorted(tables), tables["vivit"].results.shape                               # doctest: +SKIP
+    >>> from inforates.analysis.reference_tables import read_reference_folder
+    >>> tables = read_reference_folder("../shared/reference/inforates-2025/ucf101")  # doctest: +SKIP
+    >>> sorted(tables), tables["vivit"].results.shape                                  # doctest: +SKIP
     (['timesformer', 'videomae', 'vivit'], (25, 12))
 
 They carry no per-video predictions, so only the per-class and aggregate analyses apply to them.
@@ -18,17 +18,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from .stats import wilson_interval
-
-
-RESULTS_SUFFIX = "_temporal_sampling.csv"
-PER_CLASS_SUFFIX = "_per_class.csv"
-RESULTS_COLUMNS = ["coverage", "stride", "accuracy", "correct", "total"]
-PER_CLASS_COLUMNS = ["class", "coverage", "stride", "accuracy", "n_samples"]
+from ..schema import (
+    PER_CLASS_COLUMNS,
+    REFERENCE_PER_CLASS_SUFFIX,
+    REFERENCE_RESULTS_COLUMNS,
+    REFERENCE_RESULTS_SUFFIX,
+    add_wilson_columns,
+)
 
 
 @dataclass
-class LegacyTables:
+class ReferenceTables:
     """One model's 2025 tables, in the current schema (``model``, ``variant`` and Wilson CIs added)."""
 
     model: str
@@ -42,12 +42,12 @@ def _check_columns(df: pd.DataFrame, needed: list[str], path: Path) -> None:
         raise ValueError(f"{path}: missing columns {missing} (has {list(df.columns)})")
 
 
-def read_legacy_results(path: str | Path, model: str) -> pd.DataFrame:
+def read_reference_results(path: str | Path, model: str) -> pd.DataFrame:
     """A ``*_temporal_sampling.csv`` as a results table: adds model, variant (``cov25_s4``), sampler, anchor and
     the Wilson interval of each cell."""
     path = Path(path)
     df = pd.read_csv(path)
-    _check_columns(df, RESULTS_COLUMNS, path)
+    _check_columns(df, REFERENCE_RESULTS_COLUMNS, path)
     df = df.assign(
         model=model,
         coverage=df["coverage"].astype(float),
@@ -56,13 +56,12 @@ def read_legacy_results(path: str | Path, model: str) -> pd.DataFrame:
         anchor="start",
     )
     df["variant"] = [f"cov{c:g}_s{s}" for c, s in zip(df["coverage"], df["stride"])]
-    ci = [wilson_interval(int(c), int(t)) for c, t in zip(df["correct"], df["total"])]
-    df["ci_low"], df["ci_high"] = [c[0] for c in ci], [c[1] for c in ci]
+    add_wilson_columns(df)
     first = ["model", "variant", "sampler", "coverage", "stride", "anchor", "accuracy", "correct", "total"]
     return df[first + [c for c in df.columns if c not in first]]
 
 
-def read_legacy_per_class(path: str | Path, model: str) -> pd.DataFrame:
+def read_reference_per_class(path: str | Path, model: str) -> pd.DataFrame:
     """A ``*_per_class.csv`` with a ``model`` column added."""
     path = Path(path)
     df = pd.read_csv(path)
@@ -71,20 +70,20 @@ def read_legacy_per_class(path: str | Path, model: str) -> pd.DataFrame:
     return df[["model", *PER_CLASS_COLUMNS]]
 
 
-def is_legacy_folder(folder: str | Path) -> bool:
+def is_reference_folder(folder: str | Path) -> bool:
     """True when ``folder`` holds at least one ``<model>_temporal_sampling.csv``."""
-    return Path(folder).is_dir() and any(Path(folder).glob(f"*{RESULTS_SUFFIX}"))
+    return Path(folder).is_dir() and any(Path(folder).glob(f"*{REFERENCE_RESULTS_SUFFIX}"))
 
 
-def read_legacy_folder(folder: str | Path) -> dict[str, LegacyTables]:
-    """Every model of a legacy folder, by name (the file-name prefix), sorted."""
+def read_reference_folder(folder: str | Path) -> dict[str, ReferenceTables]:
+    """Every model of a reference folder, by name (the file-name prefix), sorted."""
     folder = Path(folder)
     tables = {}
-    for results_path in sorted(folder.glob(f"*{RESULTS_SUFFIX}")):
-        model = results_path.name[: -len(RESULTS_SUFFIX)]
-        per_class_path = folder / f"{model}{PER_CLASS_SUFFIX}"
-        per_class = read_legacy_per_class(per_class_path, model) if per_class_path.exists() else None
-        tables[model] = LegacyTables(model, read_legacy_results(results_path, model), per_class)
+    for results_path in sorted(folder.glob(f"*{REFERENCE_RESULTS_SUFFIX}")):
+        model = results_path.name[: -len(REFERENCE_RESULTS_SUFFIX)]
+        per_class_path = folder / f"{model}{REFERENCE_PER_CLASS_SUFFIX}"
+        per_class = read_reference_per_class(per_class_path, model) if per_class_path.exists() else None
+        tables[model] = ReferenceTables(model, read_reference_results(results_path, model), per_class)
     if not tables:
-        raise FileNotFoundError(f"{folder}: no *{RESULTS_SUFFIX} files")
+        raise FileNotFoundError(f"{folder}: no *{REFERENCE_RESULTS_SUFFIX} files")
     return tables

@@ -1,0 +1,55 @@
+"""The needs registry entries declare: what the inputs must hold for an analysis to apply (see
+:class:`~inforates.analysis.entry.Need`). ``input`` needs say what kind of inputs these are (per-video predictions,
+per-class tables); the others what the data hold (how many models, which coverages, the synthetic benchmark's
+motion frequency); ``per_model`` ones are checked for each model.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .entry import NEEDS_PREDICTIONS, Need
+from .inputs import has_motion_frequency
+from .paired import coverage_blocks
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def _covers(table: pd.DataFrame | None, *coverages: float) -> bool:
+    return table is not None and set(coverages) <= set(table["coverage"])
+
+
+def _friedman_blocks(inputs, run) -> bool:
+    blocks = coverage_blocks(run.per_class)
+    return blocks.shape[1] >= 3 and len(blocks.dropna()) >= 2
+
+
+PREDICTIONS = Need("per-video predictions", NEEDS_PREDICTIONS, lambda i: i.predictions is not None, "input")
+EVERY_MODEL_PREDICTIONS = Need(
+    "per-video predictions of every model", NEEDS_PREDICTIONS, lambda i: all(r.predictions is not None for r in i.runs),
+    "input",
+)  # fmt: skip
+PER_CLASS = Need("per-class tables", "needs per-class tables", lambda i: i.per_class is not None, "input")
+TWO_PREDICTED_MODELS = Need(
+    "2+ models with predictions", "needs at least two models with predictions",
+    lambda i: i.predictions is not None and i.predictions["model"].nunique() >= 2,
+    skip_as="comparisons between models on the same videos",
+)  # fmt: skip
+THREE_MODELS_PER_CLASS = Need(
+    "per-class tables of 3+ models", "needs per-class tables of 3+ models",
+    lambda i: i.per_class is not None and len(i.models) >= 3,
+)  # fmt: skip
+COVERAGES_25_100 = Need("coverages 25 and 100", "needs coverages 25 and 100", lambda i: _covers(i.results, 25, 100))
+PER_CLASS_25_100 = Need(
+    "per-class tables with coverages 25 and 100", "needs per-class tables with coverages 25 and 100",
+    lambda i: _covers(i.per_class, 25, 100),
+)  # fmt: skip
+MOTION_FREQUENCY = Need(
+    "the synthetic benchmark's metadata (f_hz)", "needs predictions with a motion frequency (f_hz)",
+    lambda i: has_motion_frequency(i.predictions),
+)  # fmt: skip
+RUN_PREDICTIONS = Need("the model's predictions", NEEDS_PREDICTIONS, lambda i, r: r.predictions is not None,
+                       per_model=True)  # fmt: skip
+RUN_PER_CLASS = Need("the model's per-class table", "needs per-class tables", lambda i, r: r.per_class is not None,
+                     per_model=True)  # fmt: skip
+FRIEDMAN_BLOCKS = Need("3+ coverages and 2+ classes", "needs at least 3 coverages and 2 classes", _friedman_blocks,
+                       per_model=True)  # fmt: skip

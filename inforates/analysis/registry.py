@@ -1,0 +1,191 @@
+"""The analysis registry: every analysis ``inforates compare`` runs, in the order it runs them.
+
+    >>> [entry.name for entry in ENTRIES][:3]
+    ['accuracy_by_variant', 'cochran_q', 'pairwise_mcnemar']
+
+:func:`analyse` only iterates over :data:`ENTRIES`. Entries run protocol block by protocol block (consecutive
+entries of one ``protocol``); in each block, the entries the *kind* of inputs rules out (an unmet ``input`` need:
+no per-video predictions, no per-class tables) are listed as skipped first, then the others run in order, each
+checking its data needs (how many models, which coverages) at its turn. Adding an analysis: write its
+:class:`~inforates.analysis.entry.Entry` (entries_*.py), add it here, and test it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .entries_paired import (
+    COCHRAN_Q,
+    FRIEDMAN_COVERAGE,
+    FRIEDMAN_MODELS,
+    LOGISTIC,
+    MODEL_MCNEMAR,
+    NYQUIST,
+    PAIRWISE_MCNEMAR,
+)
+from .entries_summary import (
+    ACCURACY,
+    ALIASING_DROP,
+    BEST,
+    CLASS_SENSITIVITY,
+    CRITICAL_COVERAGE,
+    PAPER,
+    RANKING,
+    SUMMARY,
+)
+from .entry import PROTOCOLS, Analysis, Context, Entry
+from .inputs import Inputs, ModelRun
+
+
+ENTRIES: tuple[Entry, ...] = (
+    ACCURACY,
+    COCHRAN_Q,
+    PAIRWISE_MCNEMAR,
+    FRIEDMAN_COVERAGE,
+    MODEL_MCNEMAR,
+    LOGISTIC,
+    FRIEDMAN_MODELS,
+    NYQUIST,
+    PAPER,
+    SUMMARY,
+    RANKING,
+    BEST,
+    ALIASING_DROP,
+    CRITICAL_COVERAGE,
+    CLASS_SENSITIVITY,
+)
+# The order the report's findings are read in (entries left out follow, in ENTRIES order); consecutive per-model
+# entries are read model by model.
+FINDINGS_ORDER = ("best", "ranking", "aliasing_drop", "critical_coverage", "cochran_q", "pairwise_mcnemar",
+                  "friedman_coverage", "model_mcnemar", "logistic_interaction", "friedman_models",
+                  "class_sensitivity", "nyquist_check", "paper")  # fmt: skip
+
+
+def _blocks(entries: tuple[Entry, ...]) -> list[list[Entry]]:
+    blocks: list[list[Entry]] = []
+    for entry in entries:
+        if blocks and blocks[-1][0].protocol == entry.protocol:
+            blocks[-1].append(entry)
+        else:
+            blocks.append([entry])
+    return blocks
+
+
+def _skip(ctx: Context, entry: Entry, need, run: ModelRun | None = None) -> None:
+    title = need.skip_as or entry.title.format(model=run.name if run is not None else "")
+    if need.skip_as and {"analysis": title, "reason": need.reason} in ctx.analysis.skipped:
+        return  # a skip_as line is listed once for all the entries that share it
+    ctx.skip(title, need.reason)
+
+
+def _applies(ctx: Context, entry: Entry) -> bool:
+    return all(ctx.met(n) for n in entry.only_if if not n.per_model)
+
+
+def _run(ctx: Context, entry: Entry, ruled_out: set[str]) -> None:
+    if not _applies(ctx, entry):
+        if entry.absent is not None:
+            entry.absent(ctx)
+        return
+    if entry.name in ruled_out:
+        return
+    unmet = [n for n in entry.needs if not n.per_model and not ctx.met(n)]
+    if unmet:
+        _skip(ctx, entry, unmet[0])
+        return
+    for title, need in entry.partial:
+        if need.kind != "input" and not ctx.met(need):
+            ctx.skip(title, need.reason)
+    if not entry.per_model:
+        entry.compute(ctx)
+    else:
+        rows = []
+        for run in ctx.inputs.runs:
+            if not all(ctx.met(n, run) for n in entry.only_if if n.per_model):
+                continue
+            unmet = [n for n in entry.needs if n.per_model and not ctx.met(n, run)]
+            if unmet:
+                _skip(ctx, entry, unmet[0], run)
+                continue
+            table = entry.compute(ctx, run)
+            if table is not None:
+                rows.append(table)
+        if rows and entry.tables:
+            ctx.tables[entry.tables[0]] = pd.concat(rows, ignore_index=True)
+    ctx.analysis.done.append(entry.name)
+
+
+def _rule_out(ctx: Context, block: list[Entry]) -> set[str]:
+    """List the skips the kind of inputs implies, for the whole block; returns the entries ruled out."""
+    ruled_out = set()
+    for entry in block:
+        if not _applies(ctx, entry):
+            continue
+        unmet = [n for n in entry.needs if n.kind == "input" and not n.per_model and not ctx.met(n)]
+        if unmet:
+            _skip(ctx, entry, unmet[0])
+            ruled_out.add(entry.name)
+            continue
+        for title, need in entry.partial:
+            if need.kind == "input" and not ctx.met(need):
+                ctx.skip(title, need.reason)
+    return ruled_out
+
+
+def analyse(
+    runs: list[ModelRun],
+    protocol: str = "paired",
+    n_boot: int = 1000,
+    seed: int = 0,
+    margin: float = 0.02,
+    nyquist_exclude: dict[str, str] | None = None,
+    entries: tuple[Entry, ...] = ENTRIES,
+) -> Analysis:
+    """Run the analyses the inputs allow. ``protocol``: ``paired`` (default), ``paper`` (the 2025 study's) or
+    ``both``; the robustness summaries and the cross-model ranking are computed in every case.
+    ``nyquist_exclude`` maps models left out of the synthetic benchmark's pooled Nyquist check to the reason."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    inputs = Inputs.stack(runs)
+    inputs_json = {r.name: {"source": str(r.source), "kind": r.kind} for r in runs}
+    an = Analysis({"models": inputs.models, "inputs": inputs_json}, {"models": inputs.models})
+    an.extras.update(results=inputs.results, per_class=inputs.per_class, predictions=inputs.predictions)
+    if protocol in ("paired", "both"):
+        an.statistical["paired"] = {"per_model": {m: {} for m in inputs.models}, "across_models": {}}
+    ctx = Context(inputs, an, n_boot, seed, margin, nyquist_exclude)
+    for block in _blocks(entries):
+        if not block[0].applies(protocol):
+            continue
+        ruled_out = _rule_out(ctx, block)
+        for entry in block:
+            _run(ctx, entry, ruled_out)
+    an.statistical["skipped"] = an.skipped
+    return an
+
+
+def findings(analysis: Analysis, entries: tuple[Entry, ...] = ENTRIES) -> list[str]:
+    """The report's sentences: each computed entry's finding, in :data:`FINDINGS_ORDER`."""
+    by_name = {e.name: e for e in entries}
+    ordered = [by_name[n] for n in FINDINGS_ORDER if n in by_name]
+    ordered += [e for e in entries if e.name not in FINDINGS_ORDER]
+    ordered = [e for e in ordered if e.finding is not None and e.name in analysis.done]
+    out: list[str] = []
+    i = 0
+    while i < len(ordered):
+        if not ordered[i].per_model:
+            out += ordered[i].finding(analysis)
+            i += 1
+            continue
+        group = [ordered[i]]
+        while i + len(group) < len(ordered) and ordered[i + len(group)].per_model:
+            group.append(ordered[i + len(group)])
+        for model in analysis.statistical["models"]:
+            for entry in group:
+                out += entry.finding(analysis, model)
+        i += len(group)
+    return out
+
+
+def model_figures(entries: tuple[Entry, ...] = ENTRIES) -> list[str]:
+    """Per-model figure names (``accuracy_heatmap``...), in the order the report shows them."""
+    return [f.split("/", 1)[1] for e in entries for f in e.figures if f.startswith("{model}/")]

@@ -1,0 +1,180 @@
+"""The result schema, in one place: the columns of every result file, the Wilson interval, the 2025 study's file
+names, and the builders of the derived tables (used by evaluation when it writes them and by the analysis when it
+reads predictions back). Pure numpy/pandas/scipy: no model, no files.
+
+    >>> lo, hi = wilson_interval(80, 100)
+    >>> round(lo, 4), round(hi, 4)
+    (0.7112, 0.8666)
+
+Files (docs/design.md): ``predictions.parquet`` (:data:`PREDICTION_COLUMNS`, one row per video x variant),
+``results.csv`` (:data:`RESULT_COLUMNS`, one row per variant), ``per_class.csv`` (:data:`PER_CLASS_COLUMNS`) and
+``skipped.csv`` (:data:`SKIPPED_COLUMNS`); the 2025 study's ``<model>_temporal_sampling.csv`` (at least
+:data:`REFERENCE_RESULTS_COLUMNS`) and ``<model>_per_class.csv``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+
+PREDICTION_COLUMNS = [
+    "model", "video_id", "path", "label", "class_name", "group", "variant", "sampler", "coverage", "stride",
+    "anchor", "pred", "pred_class", "correct", "top5", "p_true", "distinct_frames", "span_frames",
+    "span_seconds", "median_spacing", "fps", "num_frames", "f_hz",
+]  # fmt: skip
+RESULT_COLUMNS = [
+    "model", "variant", "sampler", "coverage", "stride", "anchor", "accuracy", "correct", "total", "ci_low",
+    "ci_high", "top5", "mean_class_accuracy", "clips_per_s", "avg_time",
+]  # fmt: skip
+PER_CLASS_COLUMNS = ["class", "coverage", "stride", "accuracy", "n_samples"]
+SKIPPED_COLUMNS = ["path", "stage", "reason"]
+GRID_COLUMNS = ["variant", "sampler", "coverage", "stride", "anchor"]  # what names a variant in every table
+
+# The 2025 study's tables: <model>_temporal_sampling.csv and <model>_per_class.csv (PER_CLASS_COLUMNS).
+REFERENCE_RESULTS_SUFFIX = "_temporal_sampling.csv"
+REFERENCE_PER_CLASS_SUFFIX = "_per_class.csv"
+REFERENCE_RESULTS_COLUMNS = ["coverage", "stride", "accuracy", "correct", "total"]
+
+
+def wilson_interval(correct: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion ``correct / total``; ``(nan, nan)`` when ``total == 0``."""
+    if total <= 0:
+        return (math.nan, math.nan)
+    if not 0 <= correct <= total:
+        raise ValueError(f"correct must be in [0, total], got correct={correct}, total={total}")
+    z = float(sps.norm.ppf(0.5 + confidence / 2))
+    p = correct / total
+    denom = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denom
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
+    low = 0.0 if correct == 0 else max(0.0, centre - half)
+    high = 1.0 if correct == total else min(1.0, centre + half)
+    return (low, high)
+
+
+def add_wilson_columns(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """``ci_low``/``ci_high`` from the table's ``correct`` and ``total`` columns (in place; returned)."""
+    ci = [wilson_interval(int(c), int(t), confidence) for c, t in zip(table["correct"], table["total"])]
+    table["ci_low"], table["ci_high"] = [c[0] for c in ci], [c[1] for c in ci]
+    return table
+
+
+def primary_grid(predictions: pd.DataFrame) -> pd.DataFrame:
+    """The coverage x stride grid: rows of one sampler/anchor (``coverage_stride``/``start`` when present, else
+    the most frequent pair). Tables without sampler/anchor columns are returned unchanged."""
+    if not {"sampler", "anchor"} <= set(predictions.columns):
+        return predictions
+    pairs = predictions.groupby(["sampler", "anchor"]).size().sort_values(ascending=False)
+    pair = ("coverage_stride", "start") if ("coverage_stride", "start") in pairs.index else pairs.index[0]
+    return predictions[(predictions["sampler"] == pair[0]) & (predictions["anchor"] == pair[1])]
+
+
+def variant_table(predictions: pd.DataFrame) -> pd.DataFrame:
+    """Unique variants with their grid columns, ordered by sampler, anchor, coverage, stride."""
+    cols = [c for c in ("variant", "sampler", "coverage", "stride", "anchor") if c in predictions.columns]
+    table = predictions[cols].drop_duplicates("variant")
+    order = [c for c in ("sampler", "anchor", "coverage", "stride") if c in cols]
+    return table.sort_values(order).reset_index(drop=True)
+
+
+def _coverage_column(values: pd.Series) -> pd.Series:
+    """Whole-number coverages as integers (the 2025 files write ``10``, not ``10.0``)."""
+    return values.astype("int64") if (values % 1 == 0).all() else values
+
+
+def _variant_frame(variants: Sequence) -> pd.DataFrame:
+    """The grid columns of ``variants`` (objects with name, sampler, coverage, stride, anchor), in grid order."""
+    return pd.DataFrame(
+        {
+            "variant": [v.name for v in variants],
+            "sampler": [v.sampler for v in variants],
+            "coverage": [float(v.coverage) for v in variants],
+            "stride": [int(v.stride) for v in variants],
+            "anchor": [v.anchor for v in variants],
+        }
+    )
+
+
+def results_table(
+    predictions: pd.DataFrame,
+    variants: Sequence | None = None,
+    model: str | None = None,
+    clips_per_s: float = math.nan,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Accuracy per variant with its Wilson interval, from per-video predictions.
+
+    With ``variants`` (evaluation writing ``results.csv``; one model's predictions with ``top5``, ``label`` and
+    ``forward_s``): :data:`RESULT_COLUMNS`, one row per variant in grid order (empty cells 0/0 with NaNs), with
+    top-5, mean class accuracy, ``clips_per_s`` (the run's end-to-end throughput) and ``avg_time`` (model forward
+    seconds per clip). Without (the analysis reading predictions back): one row per (model, variant) found, with
+    the grid columns present, ``correct``, ``total``, ``accuracy``, ``ci_low`` and ``ci_high``.
+    """
+    keys = ["variant"] if variants is not None else ["model", *variant_table(predictions).columns]
+    cells = predictions.groupby(keys, sort=False)
+    table = cells["correct"].agg(correct="sum", total="size").reset_index()
+    if variants is None:
+        table["accuracy"] = table["correct"] / table["total"]
+        return add_wilson_columns(table, confidence)
+    extra = pd.DataFrame(
+        {
+            "top5": cells["top5"].mean(),
+            "avg_time": cells["forward_s"].mean(),
+            "mean_class_accuracy": predictions.groupby(["variant", "label"])["correct"]
+            .mean()
+            .groupby("variant")
+            .mean(),
+        }
+    )
+    grid = _variant_frame(variants)
+    counts = table.set_index("variant").reindex(grid["variant"], fill_value=0).astype("int64")
+    extra = extra.reindex(grid["variant"])
+    out = grid.assign(model=model, correct=counts["correct"].to_numpy(), total=counts["total"].to_numpy())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["accuracy"] = out["correct"] / out["total"].where(out["total"] > 0, np.nan)
+    add_wilson_columns(out, confidence)
+    out["top5"] = extra["top5"].to_numpy(float)
+    out["mean_class_accuracy"] = extra["mean_class_accuracy"].to_numpy(float)
+    out["clips_per_s"] = float(clips_per_s)
+    out["avg_time"] = extra["avg_time"].to_numpy(float)
+    out = out[RESULT_COLUMNS]
+    out["coverage"] = _coverage_column(out["coverage"])
+    return out
+
+
+def per_class_table(
+    predictions: pd.DataFrame, variants: Sequence | None = None, class_names: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Per-class accuracy and ``n_samples`` per variant, from per-video predictions.
+
+    With ``variants`` and ``class_names`` (evaluation writing ``per_class.csv``): :data:`PER_CLASS_COLUMNS` per
+    variant (grid order), per class with videos (label order), named ``class_names[label]``. Without (the
+    analysis): the primary coverage x stride grid (:func:`primary_grid`) of any number of models, ``model`` first,
+    classes named by ``class_name``, sorted by model, class, coverage, stride.
+    """
+    data, keys = (predictions, ["variant", "label"]) if variants is not None else (
+        primary_grid(predictions), ["model", "class_name", "coverage", "stride"]
+    )  # fmt: skip
+    cells = data.groupby(keys, sort=True)["correct"].agg(accuracy="mean", n_samples="size").reset_index()
+    if variants is None:
+        return cells.rename(columns={"class_name": "class"})
+    order = {v.name: i for i, v in enumerate(variants)}
+    cells = cells.assign(order=cells["variant"].map(order)).sort_values(["order", "label"], kind="stable")
+    by_name = {v.name: v for v in variants}
+    table = pd.DataFrame(
+        {
+            "class": [class_names[int(label)] for label in cells["label"]],
+            "coverage": [float(by_name[name].coverage) for name in cells["variant"]],
+            "stride": [int(by_name[name].stride) for name in cells["variant"]],
+            "accuracy": cells["accuracy"].astype(float).to_numpy(),
+            "n_samples": cells["n_samples"].astype("int64").to_numpy(),
+        },
+        columns=PER_CLASS_COLUMNS,
+    )
+    table["coverage"] = _coverage_column(table["coverage"])
+    return table
