@@ -25,7 +25,7 @@ from scipy import stats as sps
 PREDICTION_COLUMNS = [
     "model", "video_id", "path", "label", "class_name", "group", "variant", "sampler", "coverage", "stride",
     "anchor", "pred", "pred_class", "correct", "top5", "p_true", "distinct_frames", "span_frames",
-    "span_seconds", "median_spacing", "fps", "num_frames", "f_hz",
+    "span_seconds", "median_spacing", "fps", "total_frames", "f_hz",
 ]  # fmt: skip
 RESULT_COLUMNS = [
     "model", "variant", "sampler", "coverage", "stride", "anchor", "accuracy", "correct", "total", "ci_low",

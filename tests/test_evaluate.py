@@ -127,7 +127,7 @@ def test_collator_decodes_each_video_once_and_gathers_every_variant(make_video):
     assert DECODE_STATS.opens == len(paths)  # not len(paths) * 25, as in the 2025 study
     assert DECODE_STATS.frames_decoded == sum(len(u) for u in unions)
     assert batch["pixel_values"].shape == (3, 25, 8, 3, 64, 64)
-    assert batch["num_frames"].tolist() == lengths and batch["ok"].all()
+    assert batch["total_frames"].tolist() == lengths and batch["ok"].all()
     for r, (path, n) in enumerate(zip(paths, lengths)):
         indices = variant_indices(variants, n, 8, 0, path)
         for v in range(len(variants)):
@@ -251,7 +251,7 @@ def test_run_writes_every_output_and_decodes_each_video_once(checkpoint, videofo
         assert row["pred"] == int(np.argmax(logits)) and row["pred_class"] == CLASSES[row["pred"]]
         assert row["p_true"] == pytest.approx(probs[row["label"]], abs=1e-5)
         assert row["correct"] == (row["pred"] == row["label"])
-        assert row["num_frames"] == readers[path].total_frames and row["fps"] == pytest.approx(readers[path].fps)
+        assert row["total_frames"] == readers[path].total_frames and row["fps"] == pytest.approx(readers[path].fps)
         assert row["distinct_frames"] == len(np.unique(indices))
         assert row["span_frames"] == indices.max() - indices.min() + 1
         assert row["span_seconds"] == pytest.approx(row["span_frames"] / readers[path].fps)
@@ -442,7 +442,7 @@ def test_demo_like_run_on_the_synthetic_benchmark(tmp_path, capsys):
     truth = pd.read_csv(data / "metadata.csv").set_index("video_id")
     by_video = predictions.drop_duplicates("video_id").set_index("video_id")
     assert by_video["f_hz"].to_numpy() == pytest.approx(truth.loc[by_video.index, "f_hz"].to_numpy())
-    assert by_video["num_frames"].eq(truth.loc[by_video.index, "num_frames"]).all()
+    assert by_video["total_frames"].eq(truth.loc[by_video.index, "num_frames"]).all()
     assert len(pd.read_csv(out / "results.csv")) == 25 and len(pd.read_csv(out / "skipped.csv")) == 0
     assert json.loads((out / "run.json").read_text())["recipe"]["max_eval_videos"] == 6
 

@@ -84,7 +84,7 @@ def simulate_predictions(
                             "span_seconds": np.minimum(window, 8 * stride) / 25.0,
                             "median_spacing": float(stride),
                             "fps": 25.0,
-                            "num_frames": frames,
+                            "total_frames": frames,
                             "f_hz": np.nan,
                         }
                     )

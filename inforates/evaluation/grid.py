@@ -46,7 +46,7 @@ class VideoRows(torch.utils.data.Dataset):
 class GridCollator:
     """Video rows -> ``pixel_values (n_ok, V, T, C, H, W)`` for all ``V`` variants, each video decoded once.
 
-    Returns ``rows``, ``ok`` (decoded), ``num_frames``, ``fps`` for every row (``pixel_values`` only for the
+    Returns ``rows``, ``ok`` (decoded), ``total_frames``, ``fps`` for every row (``pixel_values`` only for the
     decoded ones) and ``skipped``: ``(path, stage, reason)`` of the videos that could not be decoded.
     """
 
@@ -66,7 +66,7 @@ class GridCollator:
         return pixels[positions], int(reader.total_frames), float(reader.fps)
 
     def __call__(self, items: Sequence[dict]) -> dict:
-        clips, ok, num_frames, fps, skipped = [], [], [], [], []
+        clips, ok, total_frames, fps, skipped = [], [], [], [], []
         for item in items:
             try:
                 video, frames, rate = self.video_clips(item["video"], item.get("video_id"))
@@ -76,13 +76,13 @@ class GridCollator:
             else:
                 clips.append(video)
             ok.append(video is not None)
-            num_frames.append(frames)
+            total_frames.append(frames)
             fps.append(rate)
         empty = (0, len(self.variants), self.clip_len, 3, 1, 1)
         return {
             "rows": torch.tensor([int(item["row"]) for item in items], dtype=torch.int64),
             "ok": torch.tensor(ok, dtype=torch.bool),
-            "num_frames": torch.tensor(num_frames, dtype=torch.int64),
+            "total_frames": torch.tensor(total_frames, dtype=torch.int64),
             "fps": torch.tensor(fps, dtype=torch.float64),
             "pixel_values": torch.stack(clips) if clips else torch.empty(empty),
             "skipped": skipped,

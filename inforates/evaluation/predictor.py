@@ -53,7 +53,7 @@ class GridPredictor(Trainer):
         if chunks:
             logits[ok] = torch.cat(chunks).view(num_variants, n_ok, num_labels).transpose(0, 1).to(rows.device)
             forward_s[ok] = torch.cat(seconds).view(num_variants, n_ok).T.to(forward_s)
-        meta = torch.stack([rows, ok, inputs["num_frames"], inputs["fps"]], dim=1).double()
+        meta = torch.stack([rows, ok, inputs["total_frames"], inputs["fps"]], dim=1).double()
         if self.progress is not None:  # approximate (the last batch is padded); set exactly after each shard
             self.progress.update(min(len(rows) * self.args.world_size, self.progress.total - self.progress.n))
         return None, (logits, forward_s, meta), None
@@ -65,7 +65,7 @@ class GridOutput:
 
     rows: np.ndarray  # (N,) int64
     ok: np.ndarray  # (N,) bool
-    num_frames: np.ndarray  # (N,) int64
+    total_frames: np.ndarray  # (N,) int64
     fps: np.ndarray  # (N,) float64
     logits: np.ndarray  # (N, V, num_labels) float32
     forward_s: np.ndarray  # (N, V) float64: each clip's share of its model batch's forward time
@@ -88,7 +88,7 @@ def predict_videos(
     return GridOutput(
         rows=got[order],
         ok=meta[order, 1].astype(bool),
-        num_frames=meta[order, 2].astype(np.int64),
+        total_frames=meta[order, 2].astype(np.int64),
         fps=np.where(meta[order, 1] > 0, meta[order, 3], np.nan),
         logits=np.asarray(logits[order], dtype=np.float32),
         forward_s=np.asarray(forward_s[order], dtype=np.float64),

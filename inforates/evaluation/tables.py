@@ -39,7 +39,7 @@ def prediction_rows(
     ``model_labels[i]`` the model's name for output ``i``.
     """
     ok = output.ok
-    rows, num_frames, fps = output.rows[ok], output.num_frames[ok], output.fps[ok]
+    rows, total_frames, fps = output.rows[ok], output.total_frames[ok], output.fps[ok]
     n, num_variants = len(rows), len(variants)
     model_to_label = np.full(len(model_labels), -1, dtype=np.int64)
     mapped = label_to_model >= 0
@@ -52,7 +52,7 @@ def prediction_rows(
     top = np.argsort(-probs, axis=1, kind="stable")[:, :5]
     facts = [
         clip_facts(indices, rate)
-        for video_id, frames, rate in zip(table["video_id"], num_frames, fps)
+        for video_id, frames, rate in zip(table["video_id"], total_frames, fps)
         for indices in variant_indices(variants, int(frames), clip_len, seed, str(video_id))
     ]
 
@@ -85,7 +85,7 @@ def prediction_rows(
             "span_seconds": np.array([f.span_seconds for f in facts], dtype=np.float64),
             "median_spacing": np.array([f.median_spacing for f in facts], dtype=np.float64),
             "fps": np.repeat(fps.astype(np.float64), num_variants),
-            "num_frames": np.repeat(num_frames.astype(np.int64), num_variants),
+            "total_frames": np.repeat(total_frames.astype(np.int64), num_variants),
             "f_hz": per_video("f_hz").astype(np.float64),
             "forward_s": output.forward_s[ok].reshape(-1),
         },
