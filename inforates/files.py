@@ -58,10 +58,6 @@ def write_json(path: str | os.PathLike, data: dict) -> None:
     atomic_write(path, write)
 
 
-def write_text(path: str | os.PathLike, text: str) -> None:
-    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
-
-
 def read_json(path: str | os.PathLike) -> dict | None:
     """The JSON object in ``path``, or None when it is missing or unreadable."""
     try:

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ..aliasing import DIRECTIONS, aliasing_x, direction_visible
-from ..files import atomic_write, write_text
+from ..files import atomic_write, write_json
 
 
 logger = logging.getLogger(__name__)
@@ -252,10 +252,6 @@ def _read_manifest(root: Path) -> dict | None:
     return manifest
 
 
-def _write_json(path: Path, data: dict) -> None:
-    write_text(path, json.dumps(data, indent=2) + "\n")
-
-
 def _metadata_rows(params: SynthParams) -> list[dict]:
     return [
         {
@@ -371,7 +367,7 @@ def generate_synthetic(out_dir: str | os.PathLike, overwrite: bool = False, **pa
         return root
 
     root.mkdir(parents=True, exist_ok=True)
-    _write_json(root / MANIFEST_NAME, {"format": FORMAT_VERSION, "complete": False, "params": params.to_json()})
+    write_json(root / MANIFEST_NAME, {"format": FORMAT_VERSION, "complete": False, "params": params.to_json()})
     _write_metadata(root / METADATA_NAME, _metadata_rows(params))  # first, so that an overwrite can find every file
     written = 0
     for video in iter_videos(params):
@@ -381,7 +377,7 @@ def generate_synthetic(out_dir: str | os.PathLike, overwrite: bool = False, **pa
         path.parent.mkdir(parents=True, exist_ok=True)
         _encode(render(video, params), params.fps, path, params.crf)
         written += 1
-    _write_json(root / MANIFEST_NAME, {"format": FORMAT_VERSION, "complete": True, "params": params.to_json()})
+    write_json(root / MANIFEST_NAME, {"format": FORMAT_VERSION, "complete": True, "params": params.to_json()})
     logger.info("wrote %d videos to %s", written, root)
     return root
 

@@ -18,8 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import OutputError
-from ..files import LOCK_NAME, atomic_write, write_json
-from ..files import read_json as _read_json
+from ..files import LOCK_NAME, atomic_write, read_json, write_json
 
 
 RESULT_FILES = ("predictions.parquet", "results.csv", "per_class.csv", "skipped.csv", "run.json")
@@ -62,11 +61,11 @@ class RunStore:
         entries = [entry.name for entry in self.path.iterdir()]
         entries = [name for name in entries if name != LOCK_NAME]
         if all(name in WORK_FILES or (name.startswith(".") and name.endswith(".tmp")) for name in entries):
-            if not (self.progress_path.is_file() and _read_json(self.progress_path)):
+            if not (self.progress_path.is_file() and read_json(self.progress_path)):
                 return "new"  # empty, or the leftovers of a run killed before its first progress record
         if overwrite:
             return "new"
-        run = _read_json(self.path / "run.json")
+        run = read_json(self.path / "run.json")
         if run is not None and run.get("status") == "complete":
             diff = self._differences(run.get("fingerprint"))
             if not diff:
@@ -75,7 +74,7 @@ class RunStore:
                 f"{self.path}: holds a finished evaluation of a different configuration (differs in {', '.join(diff)}); "
                 "pass --overwrite to replace it or choose another --eval_output_dir"
             )
-        progress = _read_json(self.progress_path)
+        progress = read_json(self.progress_path)
         if progress is not None:
             diff = self._differences(progress.get("fingerprint"))
             if not diff:
@@ -96,7 +95,7 @@ class RunStore:
             self.path.mkdir(parents=True, exist_ok=True)
             progress = {"fingerprint": self.fingerprint, "shards": {}, "sessions": 0}
         else:
-            progress = _read_json(self.progress_path) or {}
+            progress = read_json(self.progress_path) or {}
         progress["sessions"] = int(progress.get("sessions", 0)) + 1
         write_json(self.progress_path, progress)
         self.shard_dir.mkdir(exist_ok=True)
@@ -113,7 +112,7 @@ class RunStore:
             tmp.unlink(missing_ok=True)
 
     def read_progress(self) -> dict:
-        progress = _read_json(self.progress_path)
+        progress = read_json(self.progress_path)
         if progress is None:
             raise RuntimeError(f"{self.progress_path}: missing or unreadable")
         return progress
