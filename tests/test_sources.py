@@ -357,6 +357,134 @@ def test_hub_string_labels_and_missing_columns(tmp_path):
         )
 
 
+# --- groups from UCF-101 names (manifest, hub) ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ucf_clips(ucf_template, tmp_path_factory):
+    """``[(path, class, group)]``: three clips (c01-c03) of each class and group of the UCF-101 tree, in one folder.
+    Groups g01-g02 are for test, g03-g07 for train."""
+    folder = tmp_path_factory.mktemp("ucf_clips")
+    clips = []
+    for video in sorted((ucf_template / "UCF-101").glob("*/*.avi")):
+        for c in (1, 2, 3):
+            path = Path(shutil.copy(video, folder / video.name.replace("_c01", f"_c{c:02d}")))
+            clips.append((path, video.parent.name, video.stem.split("_")[2]))
+    return clips
+
+
+def is_test_group(group: str) -> bool:
+    return group in ("g01", "g02")
+
+
+def no_group_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "have no group" in r.getMessage()]
+
+
+def check_whole_groups(splits: datasets.DatasetDict, train_groups: set[str]) -> None:
+    """Validation is one whole group: no group, nor class/group pair, in both train and validation."""
+    check_columns(splits)
+    assert set(splits["test"]["group"]) == {"g01", "g02"}
+    pairs = {name: set(zip(split["label"], split["group"])) for name, split in splits.items()}
+    assert not pairs["train"] & pairs["validation"]
+    groups = {name: set(split["group"]) for name, split in splits.items()}
+    assert len(groups["validation"]) == 1 and not groups["train"] & groups["validation"]
+    assert groups["train"] | groups["validation"] == train_groups
+    assert len(splits["validation"]) == 9  # 3 classes x 3 clips: 20 % of 45 training clips
+
+
+@pytest.mark.parametrize("group_column", [False, True])
+def test_manifest_ucf_names_give_groups_and_whole_group_validation(ucf_clips, tmp_path, caplog, group_column):
+    rows = []
+    for path, cls, group in ucf_clips:
+        rows.append({"path": str(path), "label": cls, "split": "test" if is_test_group(group) else "train"})
+        if group_column:  # an explicit group is kept, an empty one derived
+            rows[-1]["group"] = "person7" if group == "g07" else ""
+    manifest = write_csv(tmp_path / "clips.csv", rows)
+    train_groups = {"g03", "g04", "g05", "g06", "person7" if group_column else "g07"}
+    args = DataArguments(dataset_source="manifest", manifest_path=str(manifest), validation_fraction=0.2)
+    with caplog.at_level(logging.WARNING):
+        for seed in (0, 1, 2):
+            splits = load_video_dataset(args, seed=seed)
+            check_whole_groups(splits, train_groups)
+            for split in splits.values():
+                for path, group in zip(paths(split), split["group"]):
+                    assert group == ("person7" if group_column and "_g07_" in path else Path(path).stem.split("_")[2])
+    assert not no_group_warnings(caplog)
+
+
+@pytest.mark.parametrize("name_in", ["file name", "video_id"])
+def test_hub_ucf_names_give_groups_and_whole_group_validation(ucf_clips, tmp_path, caplog, name_in):
+    class_names = sorted({cls for _, cls, _ in ucf_clips})
+    splits = {}
+    for split in ("train", "test"):
+        chosen = [(path, cls) for path, cls, group in ucf_clips if is_test_group(group) == (split == "test")]
+        columns = {"clip": [str(path) for path, _ in chosen], "action": [class_names.index(c) for _, c in chosen]}
+        if name_in == "video_id":  # files with plain names, the UCF-101 name in the video_id column
+            columns["clip"] = [shutil.copy(p, tmp_path / f"{split}{k}.avi") for k, (p, _) in enumerate(chosen)]
+            columns["video_id"] = [path.stem for path, _ in chosen]
+        features = {"clip": datasets.Value("string"), "action": datasets.ClassLabel(names=class_names)}
+        features.update({"video_id": datasets.Value("string")} if name_in == "video_id" else {})
+        splits[split] = datasets.Dataset.from_dict(columns, features=datasets.Features(features))
+    datasets.DatasetDict(splits).save_to_disk(str(tmp_path / "saved"))
+    args = DataArguments(
+        dataset_source="hub",
+        dataset_name=str(tmp_path / "saved"),
+        video_column="clip",
+        label_column="action",
+        validation_fraction=0.2,
+    )
+    with caplog.at_level(logging.WARNING):
+        for seed in (0, 1, 2):
+            loaded = load_video_dataset(args, seed=seed)
+            check_whole_groups(loaded, {"g03", "g04", "g05", "g06", "g07"})
+            for split in loaded.values():
+                assert list(split["group"]) == [video_id.split("_")[2] for video_id in split["video_id"]]
+    assert not no_group_warnings(caplog)
+
+
+def test_ucf_like_names_without_groups_warn_once(ucf_clips, tmp_path, caplog):
+    names = ["v_Archery_g03_c01.avi", "v_Archery_g04_c01_flipped.avi", "v_Bowling_g03_c01.avi", "v_Bowling_g04.avi"]
+    rows = []
+    for (path, _, _), name in zip(ucf_clips, names):
+        shutil.copy(path, tmp_path / name)
+        rows.append({"path": name, "label": name.split("_")[1], "split": "train"})
+    args = DataArguments(dataset_source="manifest", manifest_path=str(write_csv(tmp_path / "m.csv", rows)))
+    with caplog.at_level(logging.WARNING):
+        splits = load_video_dataset(args, seed=0)
+    assert set(splits["train"]["group"]) | set(splits["validation"]["group"]) == {"g03", ""}
+    [message] = no_group_warnings(caplog)
+    assert "2 of its 4 videos have no group (e.g. v_Archery_g04_c01_flipped.avi)" in message
+    assert "validation is carved per clip" in message and "add a group column" in message
+
+    # A dataset named ucf101 whose names give no group: one warning for all its splits.
+    caplog.clear()
+    clips = [str(shutil.copy(path, tmp_path / f"clip{k}.avi")) for k, (path, _, _) in enumerate(ucf_clips[:4])]
+    one = {"video": clips[:2], "label": ["a", "b"]}
+    two = {"video": clips[2:], "label": ["a", "b"]}
+    hub = datasets.DatasetDict({"train": datasets.Dataset.from_dict(one), "test": datasets.Dataset.from_dict(two)})
+    hub.save_to_disk(str(tmp_path / "ucf101"))
+    with caplog.at_level(logging.WARNING):
+        load_video_dataset(DataArguments(dataset_source="hub", dataset_name=str(tmp_path / "ucf101")))
+    [message] = no_group_warnings(caplog)
+    assert "ucf101 looks like UCF-101 but 4 of its 4 videos have no group (e.g. clip0.avi)" in message
+
+
+def test_other_names_without_groups_do_not_warn(ucf_clips, tmp_path, caplog):
+    names = ["walk_0.avi", "v_jump_gate_climb.avi", "run_g01.avi", "run_c01.avi"]
+    rows = []
+    for (path, _, _), name in zip(ucf_clips, names):
+        shutil.copy(path, tmp_path / name)
+        rows.append({"path": name, "label": name.split("_")[0], "split": "train"})
+    with caplog.at_level(logging.WARNING):
+        splits = load_video_dataset(
+            DataArguments(dataset_source="manifest", manifest_path=str(write_csv(tmp_path / "m.csv", rows)))
+        )
+        clips = [str(tmp_path / name) for name in names]
+        datasets.Dataset.from_dict({"video": clips, "label": ["a", "b", "a", "b"]}).save_to_disk(str(tmp_path / "hub"))
+        loaded = load_video_dataset(DataArguments(dataset_source="hub", dataset_name=str(tmp_path / "hub")))
+    assert set(splits["train"]["group"]) == set(loaded["test"]["group"]) == {""}
+    assert not no_group_warnings(caplog)
+
+
 # --- Kinetics ---------------------------------------------------------------------------------------------------
 def test_kinetics_maps_annotations_to_clips_and_reports_missing(tmp_path, caplog):
     clips, annotations = tmp_path / "k400", tmp_path / "annotations"

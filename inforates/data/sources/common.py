@@ -11,7 +11,7 @@ import json
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,8 @@ SPLIT_ALIASES = {
     "testing": "test",
 }
 _UCF_GROUP = re.compile(r"_g(\d+)_c\d+$")
+_UCF_NAME = re.compile(r"v_.+_g\d+.*_c\d+", re.IGNORECASE)  # looks like UCF-101's v_<Class>_gXX_cYY, group or not
+_UCF_DATASET = re.compile(r"ucf[-_ ]?101", re.IGNORECASE)
 
 
 class DatasetError(RecipeError):
@@ -76,6 +78,29 @@ def ucf_group(path: str | Path) -> str:
     """``gXX`` of a UCF-101 style name ``v_<Class>_gXX_cYY.<ext>``; ``""`` for any other name."""
     match = _UCF_GROUP.search(Path(path).stem)
     return f"g{int(match.group(1)):02d}" if match else ""
+
+
+def fill_ucf_groups(groups: Sequence[str], names: Sequence[Sequence[str]], where: str) -> list[str]:
+    """``groups`` with each empty one filled with :func:`ucf_group` of the first of its row's ``names`` (file name,
+    video id) that has one; explicit groups are kept. When rows stay without a group although the names look like
+    UCF-101's (``v_<Class>_g.._c..``) or the dataset is named so (``where``: its file, folder or Hub id), logs one
+    warning: validation would be carved per clip."""
+    filled = [g or next((found for found in map(ucf_group, row) if found), "") for g, row in zip(groups, names)]
+    unknown = [row for g, row in zip(filled, names) if not g]
+    if not unknown:
+        return filled
+    if _UCF_DATASET.search(Path(where).name) or any(_UCF_NAME.match(Path(n).name) for row in names for n in row):
+        example = Path(next((n for n in unknown[0] if n), "?")).name
+        logger.warning(
+            "%s looks like UCF-101 but %d of its %d videos have no group (e.g. %s): groups are unknown, so validation "
+            "is carved per clip (one group's clips can land in train and validation) and bootstraps treat "
+            "same-group clips as independent; add a group column (gXX) or name the videos v_<Class>_gXX_cYY",
+            where,
+            len(unknown),
+            len(filled),
+            example,
+        )
+    return filled
 
 
 def sorted_classes(names: Iterable[str]) -> list[str]:

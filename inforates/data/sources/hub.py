@@ -9,9 +9,18 @@ import logging
 from pathlib import Path
 
 import datasets
+import pyarrow.compute as pc
 
 from ..skips import SkipLog
-from .common import SPLIT_ORDER, DatasetError, VideoRecord, carve_validation, sorted_classes, split_name
+from .common import (
+    SPLIT_ORDER,
+    DatasetError,
+    VideoRecord,
+    carve_validation,
+    fill_ucf_groups,
+    sorted_classes,
+    split_name,
+)
 
 
 logger = logging.getLogger(__name__)
@@ -67,8 +76,35 @@ def _to_class_label(dataset: datasets.Dataset, names: list[str]) -> datasets.Dat
     )
 
 
+def _video_paths(dataset: datasets.Dataset) -> list[str]:
+    """Each row's video file name as stored (``""`` for bytes alone), read from Arrow without loading the videos."""
+    return [p or "" for p in pc.struct_field(dataset.with_format("arrow")["video"], "path").to_pylist()]
+
+
+def _with_groups(splits: dict[str, datasets.Dataset], paths: dict[str, list[str]], where: str) -> dict:
+    """Every split with a string ``group`` column: the dataset's own where a row has one, else ``gXX`` of a UCF-101
+    style file name or video id (:func:`fill_ucf_groups`, one warning for all splits)."""
+    given, names = [], []
+    for split, dataset in splits.items():
+        own = dataset["group"] if "group" in dataset.column_names else [None] * len(dataset)
+        given += ["" if g is None else str(g) for g in own]
+        names += [(p, str(v)) for p, v in zip(paths[split], dataset["video_id"])]
+    filled = iter(fill_ucf_groups(given, names, where))
+    for split, dataset in splits.items():
+        groups = [next(filled) for _ in range(len(dataset))]
+        if "group" in dataset.column_names:
+            if dataset.features["group"] == datasets.Value("string") and groups == list(dataset["group"]):
+                continue
+            dataset = dataset.remove_columns("group")
+        splits[split] = dataset.add_column("group", groups, feature=datasets.Value("string"))
+    return splits
+
+
 def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.DatasetDict:
-    """A Hub dataset id or a ``save_to_disk`` folder; ``video_column``/``label_column`` become video/label."""
+    """A Hub dataset id or a ``save_to_disk`` folder; ``video_column``/``label_column`` become video/label.
+
+    ``group`` is the dataset's own column where a row has one, else ``gXX`` of a UCF-101 style file name or video id
+    (``v_<Class>_gXX_cYY``), else ``""``."""
     name = data_args.dataset_name
     if not name:
         raise DatasetError("dataset_name is not set; give a Hub dataset id or a folder written by save_to_disk")
@@ -88,16 +124,16 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
             dataset = dataset.cast_column("video", datasets.Video())
         splits[split] = dataset
     names = _hub_labels(splits, f"dataset_name={name!r}")
+    paths = {}
     for split, dataset in splits.items():
         dataset = _to_class_label(dataset, names)
-        if "group" not in dataset.column_names:
-            dataset = dataset.add_column("group", [""] * len(dataset))
+        paths[split] = _video_paths(dataset)
         if "video_id" not in dataset.column_names:
-            paths = [v.get("path") or "" for v in dataset.cast_column("video", datasets.Video(decode=False))["video"]]
-            stems = [Path(p).stem for p in paths]
+            stems = [Path(p).stem for p in paths[split]]
             unique = all(stems) and len(set(stems)) == len(stems)
-            dataset = dataset.add_column("video_id", stems if unique else [f"{split}/{i}" for i in range(len(paths))])
+            dataset = dataset.add_column("video_id", stems if unique else [f"{split}/{i}" for i in range(len(stems))])
         splits[split] = dataset
+    splits = _with_groups(splits, paths, name)
     if "train" in splits and "validation" not in splits and data_args.validation_fraction > 0:
         train = splits["train"]
         records = [

@@ -18,6 +18,7 @@ from .common import (
     build_dataset_dict,
     carve_validation,
     check_classes_in_train,
+    fill_ucf_groups,
     read_table,
     report_missing,
     split_name,
@@ -32,7 +33,8 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
 
     Relative paths are relative to ``dataset_dir`` when set, else to the manifest's folder. Without a ``split``
     column every video is in ``test`` (a list to evaluate on); with one, a missing validation split is carved
-    from train. ``video_id`` defaults to the path as written."""
+    from train. ``video_id`` defaults to the path as written; ``group``, when absent or empty, is ``gXX`` of a UCF-101
+    style file name or video id (``v_<Class>_gXX_cYY``)."""
     if not data_args.manifest_path:
         raise DatasetError("manifest_path is not set; point it at a CSV or JSONL file with path,label[,split] columns")
     manifest = Path(data_args.manifest_path)
@@ -61,6 +63,9 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
         records.append(VideoRecord(os.path.abspath(path), row["label"], split, video_id, row.get("group", "")))
     if not records:
         raise DatasetError(f"{manifest}: none of its {len(rows)} videos exists (relative paths start at {base})")
+    names = [(r.path, r.video_id) for r in records]
+    for r, group in zip(records, fill_ucf_groups([r.group for r in records], names, str(manifest))):
+        r.group = group
     report_missing(missing, str(manifest), skip_log)
     check_classes_in_train(records, str(manifest))
     if any(r.split == "train" for r in records) and not any(r.split == "validation" for r in records):
