@@ -25,7 +25,7 @@ from .data.sources import SOURCES
 from .errors import RecipeError
 from .model_registry import resolve
 from .recipe_values import coerce_value, escape_help, load_recipe_yaml
-from .sampling import ANCHORS, DEFAULT_COVERAGES, DEFAULT_STRIDES, SAMPLERS
+from .sampling import ANCHORS, DEFAULT_COVERAGES, DEFAULT_STRIDES, SAMPLERS, SPACING_UNITS, SamplingVariant, build_grid
 
 
 def _fail(key: str, value: Any, why: str) -> None:
@@ -142,42 +142,106 @@ class DataArguments:
 
 @dataclass
 class SamplingArguments:
+    """The sampling design (docs/sampling.md): which sampler, its evaluation grid, and the training/validation clips.
+
+    ``coverages`` x ``strides`` for the coverage samplers, ``budgets`` x ``spacings`` for ``spacing_budget``;
+    ``spacing_unit`` says whether strides and spacings (evaluation, training and validation) count frames or
+    seconds (turned into frames per video from its frame rate)."""
+
     sampler: str = field(default="coverage_stride", metadata={"help": f"One of {', '.join(SAMPLERS)}."})
     coverages: list[float] = field(
         default_factory=lambda: list(DEFAULT_COVERAGES), metadata={"help": "Evaluation grid: coverages in %."}
     )
-    strides: list[int] = field(default_factory=lambda: list(DEFAULT_STRIDES), metadata={"help": "Grid strides."})
-    anchor: str = field(default="start", metadata={"help": f"Window anchor when evaluating: {', '.join(ANCHORS)}."})
+    strides: list[float] = field(default_factory=lambda: list(DEFAULT_STRIDES), metadata={"help": "Grid strides."})
+    spacings: list[float] = field(
+        default_factory=lambda: list(DEFAULT_STRIDES),
+        metadata={"help": "spacing_budget grid: spacings between the distinct frames (spacing_unit)."},
+    )
+    budgets: list[int] = field(
+        default_factory=list, metadata={"help": "spacing_budget grid: distinct frames per clip (each <= clip_len)."}
+    )
+    spacing_unit: str = field(
+        default="frames", metadata={"help": f"Unit of strides and spacings: {', '.join(SPACING_UNITS)}."}
+    )
+    anchor: str | None = field(
+        default=None,
+        metadata={"help": f"Anchor when evaluating: {', '.join(ANCHORS)}; default: the sampler's (start; center "
+                          "for spacing_budget)."},
+    )  # fmt: skip
     train_coverage: list[float] = field(
         default_factory=lambda: [100.0],
         metadata={"help": "Coverage % of training clips (random window); several: each clip draws a variant."},
     )
-    train_stride: list[int] = field(
-        default_factory=lambda: [1], metadata={"help": "Stride(s) of training clips (x train_coverage)."}
+    train_stride: list[float] = field(
+        default_factory=lambda: [1],
+        metadata={"help": "Stride(s) of training clips (x train_coverage); spacings for spacing_budget."},
     )
     validation_coverage: float = field(default=100.0, metadata={"help": "Coverage % of validation clips."})
-    validation_stride: int = field(default=1, metadata={"help": "Stride of validation clips."})
+    validation_stride: float = field(default=1, metadata={"help": "Stride (spacing) of validation clips."})
 
     def __post_init__(self) -> None:
         _check_choice("sampler", self.sampler, tuple(SAMPLERS))
-        _check_choice("anchor", self.anchor, ANCHORS)
-        if not self.coverages:
-            _fail("coverages", self.coverages, "the sampling grid needs at least one coverage")
-        if not self.strides:
-            _fail("strides", self.strides, "the sampling grid needs at least one stride")
+        _check_choice("spacing_unit", self.spacing_unit, SPACING_UNITS)
+        if self.anchor is not None:
+            _check_choice("anchor", self.anchor, ANCHORS)
+        exact = SAMPLERS[self.sampler].takes_budget
+        axes = (("spacings", self.spacings), ("budgets", self.budgets)) if exact else (
+            ("coverages", self.coverages), ("strides", self.strides)
+        )  # fmt: skip
+        for key, values in axes:
+            if not values:
+                _fail(key, values, f"the {self.sampler} grid needs at least one value")
         for value in self.coverages:
             _check_coverage("coverages", value)
-        for value in self.strides:
-            _check_stride("strides", value)
-        for name, values in (("train_coverage", self.train_coverage), ("train_stride", self.train_stride)):
-            if not values:
-                _fail(name, values, "training clips need at least one value")
+        for key in ("strides", "spacings", "train_stride"):
+            for value in getattr(self, key):
+                self._check_step(key, value)
+            setattr(self, key, [self._step(value) for value in getattr(self, key)])
+        for value in self.budgets:
+            if value < 1:
+                _fail("budgets", value, "a budget is a number of distinct frames >= 1")
+        if not self.train_coverage:
+            _fail("train_coverage", self.train_coverage, "training clips need at least one value")
+        if not self.train_stride:
+            _fail("train_stride", self.train_stride, "training clips need at least one value")
         for value in self.train_coverage:
             _check_coverage("train_coverage", value)
-        for value in self.train_stride:
-            _check_stride("train_stride", value)
         _check_coverage("validation_coverage", self.validation_coverage)
-        _check_stride("validation_stride", self.validation_stride)
+        self._check_step("validation_stride", self.validation_stride)
+        self.validation_stride = self._step(self.validation_stride)
+
+    def _step(self, value: float) -> float:
+        """Whole frames as integers (a recipe reads the same whether it says 4 or 4.0)."""
+        return int(value) if self.spacing_unit == "frames" else float(value)
+
+    def _check_step(self, key: str, value: float) -> None:
+        if self.spacing_unit == "seconds":
+            if not value > 0:
+                _fail(key, value, "a spacing in seconds must be > 0")
+        elif value < 1 or value != int(value):
+            _fail(key, value, "a stride/spacing in frames is an integer >= 1 (or set spacing_unit: seconds)")
+
+    def grid(self) -> list[SamplingVariant]:
+        """The evaluation grid this design names."""
+        steps = self.spacings if SAMPLERS[self.sampler].takes_budget else self.strides
+        return build_grid(self.coverages, steps, self.sampler, self.anchor, self.budgets, self.spacing_unit)
+
+    def train_variants(self) -> list[SamplingVariant]:
+        """The training clips' variants (random anchor); spacing_budget ones take the largest budget."""
+        budget = max(self.budgets) if SAMPLERS[self.sampler].takes_budget else None
+        return [
+            SamplingVariant(coverage, stride, self.sampler, "random", budget, self.spacing_unit)
+            for coverage in self.train_coverage
+            for stride in self.train_stride
+        ]
+
+    def validation_variant(self) -> SamplingVariant:
+        """The validation clip's variant (the evaluation anchor; the centre where that is random)."""
+        anchor = self.anchor if self.anchor != "random" else "center"
+        budget = max(self.budgets) if SAMPLERS[self.sampler].takes_budget else None
+        return SamplingVariant(
+            self.validation_coverage, self.validation_stride, self.sampler, anchor, budget, self.spacing_unit
+        )
 
 
 @dataclass
@@ -195,8 +259,15 @@ class EvaluationArguments:
     eval_shard_size: int = field(
         default=128, metadata={"help": "Videos per results shard: a killed run resumes after its last whole shard."}
     )
+    segment_frames: int | None = field(
+        default=None,
+        metadata={"help": "Evaluate fixed-length segments cut from each video (the 2025 protocol: 50); "
+                          "default: whole videos."},
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
+        if self.segment_frames is not None and self.segment_frames < 1:
+            _fail("segment_frames", self.segment_frames, "a segment is >= 1 frame (or unset for whole videos)")
         if self.max_eval_videos is not None and self.max_eval_videos < 1:
             _fail("max_eval_videos", self.max_eval_videos, "must be >= 1 (or unset for all)")
         if self.eval_shard_size < 1:

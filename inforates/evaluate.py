@@ -24,7 +24,6 @@ from .configs import parse_recipe
 from .evaluation.checkpoints import resolve_checkpoints
 from .evaluation.runner import evaluate_checkpoint
 from .evaluation.videos import load_eval_videos
-from .sampling import build_grid
 
 
 logger = logging.getLogger(__name__)
@@ -46,14 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     state = PartialState()
 
     checkpoints = resolve_checkpoints(evaluation.checkpoints, args.output_dir, recipe.model.model_name_or_path)
-    variants = build_grid(
-        recipe.sampling.coverages, recipe.sampling.strides, recipe.sampling.sampler, recipe.sampling.anchor
-    )
+    variants = recipe.sampling.grid()
     with args.main_process_first(desc="loading the evaluation split"):
-        videos = load_eval_videos(recipe.data, evaluation.eval_split, evaluation.max_eval_videos, args.seed)
+        videos = load_eval_videos(
+            recipe.data, evaluation.eval_split, evaluation.max_eval_videos, args.seed, evaluation.segment_frames
+        )
     if state.is_main_process:
         print(
-            f"evaluating {len(checkpoints)} checkpoint(s) on {len(videos)} {evaluation.eval_split} videos "
+            f"evaluating {len(checkpoints)} checkpoint(s) on {len(videos)} {evaluation.eval_split} "
+            f"{'videos' if videos.segment_frames is None else videos.protocol} "
             f"x {len(variants)} variants -> {eval_root(recipe)}/"
         )
 

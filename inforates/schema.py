@@ -21,19 +21,27 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .sampling import same_frames_as
+
 
 PREDICTION_COLUMNS = [
     "model", "video_id", "path", "label", "class_name", "group", "variant", "sampler", "coverage", "stride",
-    "anchor", "pred", "pred_class", "correct", "top5", "p_true", "distinct_frames", "span_frames",
-    "span_seconds", "median_spacing", "fps", "total_frames", "f_hz",
+    "budget", "spacing_unit", "anchor", "pred", "pred_class", "correct", "top5", "p_true", "clip_len", "frames",
+    "too_short", "distinct_frames", "span_frames", "span_seconds", "median_spacing", "fps", "total_frames", "f_hz",
+    "source_video", "segment_start",
+]  # fmt: skip
+# What each cell really showed (docs/sampling.md "Facts of a cell"), from the indices every video got.
+FACT_COLUMNS = [
+    "spacing_frames", "spacing_seconds", "span_seconds", "distinct_frames", "padded_share", "too_short",
+    "same_frames_as",
 ]  # fmt: skip
 RESULT_COLUMNS = [
-    "model", "variant", "sampler", "coverage", "stride", "anchor", "accuracy", "correct", "total", "ci_low",
-    "ci_high", "top5", "mean_class_accuracy", "clips_per_s", "avg_time",
+    "model", "variant", "sampler", "coverage", "stride", "budget", "spacing_unit", "anchor", "accuracy", "correct",
+    "total", "ci_low", "ci_high", "top5", "mean_class_accuracy", *FACT_COLUMNS, "clips_per_s", "avg_time",
 ]  # fmt: skip
 PER_CLASS_COLUMNS = ["class", "coverage", "stride", "accuracy", "n_samples"]
 SKIPPED_COLUMNS = ["path", "stage", "reason"]
-GRID_COLUMNS = ["variant", "sampler", "coverage", "stride", "anchor"]  # what names a variant in every table
+GRID_COLUMNS = ["variant", "sampler", "coverage", "stride", "budget", "spacing_unit", "anchor"]  # names a cell
 
 # The 2025 study's tables: <model>_temporal_sampling.csv and <model>_per_class.csv (PER_CLASS_COLUMNS).
 REFERENCE_RESULTS_SUFFIX = "_temporal_sampling.csv"
@@ -75,11 +83,59 @@ def primary_grid(predictions: pd.DataFrame) -> pd.DataFrame:
 
 
 def variant_table(predictions: pd.DataFrame) -> pd.DataFrame:
-    """Unique variants with their grid columns, ordered by sampler, anchor, coverage, stride."""
-    cols = [c for c in ("variant", "sampler", "coverage", "stride", "anchor") if c in predictions.columns]
+    """Unique variants with their grid columns, ordered by sampler, anchor, coverage, budget, stride."""
+    cols = [c for c in GRID_COLUMNS if c in predictions.columns]
     table = predictions[cols].drop_duplicates("variant")
-    order = [c for c in ("sampler", "anchor", "coverage", "stride") if c in cols]
+    order = [c for c in ("sampler", "anchor", "coverage", "budget", "stride") if c in cols]
     return table.sort_values(order).reset_index(drop=True)
+
+
+def scored(predictions: pd.DataFrame) -> pd.DataFrame:
+    """The rows that were scored: without those of videos too short for their cell (``too_short``)."""
+    if "too_short" not in predictions.columns or not predictions["too_short"].any():
+        return predictions
+    return predictions[~predictions["too_short"].astype(bool)]
+
+
+def cell_facts(predictions: pd.DataFrame, keys: Sequence[str] = ("variant",)) -> pd.DataFrame:
+    """:data:`FACT_COLUMNS` per cell (``keys``), from every video's clip: ``spacing_frames``/``spacing_seconds``
+    the median over videos of each clip's median spacing of distinct frames, ``span_seconds`` the median span,
+    ``distinct_frames`` the mean, ``padded_share`` the share of clips with fewer distinct frames than
+    ``clip_len``, ``too_short`` the videos left out of the cell, ``same_frames_as`` the first earlier cell (in
+    table order, per model) that gave every video exactly the same indices. Facts a table cannot tell (no
+    ``clip_len``, no ``frames``: files of older versions) are NaN / empty."""
+    keys = list(keys)
+    data = predictions.assign(
+        **{c: np.nan for c in ("median_spacing", "fps", "span_seconds", "distinct_frames") if c not in predictions}
+    )
+    data = data.assign(
+        spacing_seconds=data["median_spacing"] / data["fps"],
+        too_short=data["too_short"].astype(bool) if "too_short" in data else False,
+        padded=(data["distinct_frames"] < data["clip_len"]) if "clip_len" in data else np.nan,
+    )
+    ok = data[~data["too_short"]]
+    facts = pd.DataFrame({"too_short": data.groupby(keys, sort=False)["too_short"].sum().astype("int64")})
+    good = ok.groupby(keys, sort=False)
+    facts["spacing_frames"] = good["median_spacing"].median()
+    facts["spacing_seconds"] = good["spacing_seconds"].median()
+    facts["span_seconds"] = good["span_seconds"].median()
+    facts["distinct_frames"] = good["distinct_frames"].mean()
+    facts["padded_share"] = good["padded"].mean()
+    facts["same_frames_as"] = ""
+    if "frames" in data:
+        per_model = [keys.index("model")] if "model" in keys else []
+        by_model: dict = {}
+        for key, cell in data.sort_values("video_id", kind="stable").groupby(keys, sort=False):
+            key = key if isinstance(key, tuple) else (key,)
+            by_model.setdefault(tuple(key[i] for i in per_model), {})[key] = list(
+                cell["video_id"] + ":" + cell["frames"]
+            )
+        for cells_of_model in by_model.values():
+            names = same_frames_as(cells_of_model)
+            for key, alias in names.items():
+                if alias:
+                    facts.loc[key if len(keys) > 1 else key[0], "same_frames_as"] = alias[keys.index("variant")]
+    return facts[FACT_COLUMNS]
 
 
 def _coverage_column(values: pd.Series) -> pd.Series:
@@ -94,7 +150,9 @@ def _variant_frame(variants: Sequence) -> pd.DataFrame:
             "variant": [v.name for v in variants],
             "sampler": [v.sampler for v in variants],
             "coverage": [float(v.coverage) for v in variants],
-            "stride": [int(v.stride) for v in variants],
+            "stride": [v.stride for v in variants],
+            "budget": [v.budget or 0 for v in variants],  # 0: the sampler has no budget
+            "spacing_unit": [v.spacing_unit for v in variants],
             "anchor": [v.anchor for v in variants],
         }
     )
@@ -116,11 +174,18 @@ def results_table(
     the grid columns present, ``correct``, ``total``, ``accuracy``, ``ci_low`` and ``ci_high``.
     """
     keys = ["variant"] if variants is not None else ["model", *variant_table(predictions).columns]
-    cells = predictions.groupby(keys, sort=False)
+    facts = cell_facts(predictions, keys)
+    everything, predictions = predictions, scored(predictions)
+    cells = predictions.groupby(keys, sort=False, dropna=False)
     table = cells["correct"].agg(correct="sum", total="size").reset_index()
     if variants is None:
-        table["accuracy"] = table["correct"] / table["total"]
-        return add_wilson_columns(table, confidence)
+        key_frame = everything[keys].drop_duplicates()
+        table = key_frame.merge(table, on=keys, how="left").fillna({"correct": 0, "total": 0})
+        table[["correct", "total"]] = table[["correct", "total"]].astype("int64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table["accuracy"] = table["correct"] / table["total"].where(table["total"] > 0, np.nan)
+        add_wilson_columns(table, confidence)
+        return table.merge(facts.reset_index(), on=keys, how="left")
     extra = pd.DataFrame(
         {
             "top5": cells["top5"].mean(),
@@ -140,6 +205,11 @@ def results_table(
     add_wilson_columns(out, confidence)
     out["top5"] = extra["top5"].to_numpy(float)
     out["mean_class_accuracy"] = extra["mean_class_accuracy"].to_numpy(float)
+    facts = facts.reindex(grid["variant"])
+    for column in FACT_COLUMNS:
+        out[column] = facts[column].to_numpy()
+    out["too_short"] = out["too_short"].fillna(0).astype("int64")
+    out["same_frames_as"] = out["same_frames_as"].fillna("")
     out["clips_per_s"] = float(clips_per_s)
     out["avg_time"] = extra["avg_time"].to_numpy(float)
     out = out[RESULT_COLUMNS]
@@ -157,6 +227,7 @@ def per_class_table(
     analysis): the primary coverage x stride grid (:func:`primary_grid`) of any number of models, ``model`` first,
     classes named by ``class_name``, sorted by model, class, coverage, stride.
     """
+    predictions = scored(predictions)
     data, keys = (predictions, ["variant", "label"]) if variants is not None else (
         primary_grid(predictions), ["model", "class_name", "coverage", "stride"]
     )  # fmt: skip

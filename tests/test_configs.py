@@ -67,6 +67,13 @@ def test_misspelt_key_names_the_key_the_file_and_close_matches(tmp_path):
         ("learning_rate: fast\n", "learning_rate"),
         ("decoded_cache_mb: -1\n", "decoded_cache_mb"),
         ("clips_per_video: 0\n", "clips_per_video"),
+        ("spacing_unit: minutes\n", "spacing_unit"),
+        ("strides: [1.5]\n", "strides"),
+        ("sampler: spacing_budget\n", "budgets"),
+        ("sampler: spacing_budget\nbudgets: [0]\n", "budgets"),
+        ("sampler: spacing_budget\nbudgets: [8]\nspacings: []\n", "spacings"),
+        ("spacing_unit: seconds\nstrides: [0]\n", "strides"),
+        ("segment_frames: 0\n", "segment_frames"),
     ],
 )
 def test_invalid_values_fail_with_one_line_naming_the_key(tmp_path, text, key):
@@ -74,6 +81,16 @@ def test_invalid_values_fail_with_one_line_naming_the_key(tmp_path, text, key):
     with pytest.raises(RecipeError) as err:
         parse_recipe(["--config", path])
     assert key in str(err.value) and path in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_exact_design_and_seconds_parse_into_their_grids(tmp_path):
+    exact = parse_recipe(["--config", write(tmp_path, "sampler: spacing_budget\nspacings: [1, 4]\nbudgets: [4, 8]\n")])
+    assert [v.name for v in exact.sampling.grid()] == ["d1_k4", "d4_k4", "d1_k8", "d4_k8"]
+    assert exact.sampling.validation_variant().anchor == "center" and exact.sampling.train_variants()[0].budget == 8
+    seconds = parse_recipe(["--config", write(tmp_path, "spacing_unit: seconds\ncoverages: [100]\nstrides: [0.04, 0.16]\n")])
+    assert [v.name for v in seconds.sampling.grid()] == ["cov100_s0p04s", "cov100_s0p16s"]
+    default = parse_recipe(["--output_dir", str(tmp_path)])
+    assert len(default.sampling.grid()) == 25 and default.sampling.grid()[0].name == "cov10_s1"
 
 
 @pytest.mark.parametrize("text", ["- a\n- b\n", "key: [unclosed\n"])

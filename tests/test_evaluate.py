@@ -32,10 +32,11 @@ from inforates.evaluation.checkpoints import (
 from inforates.evaluation.grid import GridCollator, variant_indices
 from inforates.evaluation.runner import evaluate_checkpoint
 from inforates.evaluation.store import RunStore
-from inforates.evaluation.videos import eval_videos
+from inforates.evaluation.videos import cut_segments, eval_videos
 from inforates.models import processor_settings
 from inforates.sampling import SamplingVariant, build_grid, union_indices
 from inforates.schema import (
+    FACT_COLUMNS,
     PER_CLASS_COLUMNS,
     PREDICTION_COLUMNS,
     RESULT_COLUMNS,
@@ -135,6 +136,39 @@ def test_collator_decodes_each_video_once_and_gathers_every_variant(make_video):
             assert shown == indices[v].tolist(), (n, variants[v].name)
 
 
+def test_a_segment_is_sampled_within_its_frames(make_video):
+    """segment (20, 24) of a 47-frame video: indices are computed on the 24-frame segment, then shifted by 20."""
+    path = str(make_video("v.mp4", num_frames=47, seed=3))
+    variants = build_grid([100], [1, 4])
+    batch = GridCollator(variants, clip_len=8, settings=IDENTITY)([{"row": 0, "video": path, "segment": (20, 24)}])
+    assert batch["total_frames"].tolist() == [24]
+    for v, indices in enumerate(variant_indices(variants, 24, 8, 0, path)):
+        shown = [frame_number(f.numpy(), 47) for f in batch["pixel_values"][0, v]]
+        assert shown == (indices + 20).tolist()
+
+
+def test_segment_frames_cuts_each_video_and_records_the_protocol(checkpoint, tmp_path):
+    """The 2025 protocol: 50-frame segments. 120 frames -> segments at 0 and 50 (the last 20 dropped); a 40-frame
+    video is shorter than one segment and is listed, with the reason, in skipped.csv."""
+    root = _fixed_length_folder(tmp_path / "videos", {"long": 120, "short": 40})
+    _, out, videos, _ = run_eval(
+        checkpoint, root, tmp_path, "--segment_frames", 50, "--coverages", 100, "--strides", 1
+    )
+    assert videos.protocol == "segments of 50 frames" and len(videos) == 2 * len(CLASSES)
+    predictions = pd.read_parquet(out / "predictions.parquet")
+    assert sorted(predictions["segment_start"].unique()) == [0, 50] and (predictions["total_frames"] == 50).all()
+    assert predictions["video_id"].str.endswith(("#0", "#50")).all()
+    assert (predictions["source_video"] == predictions["video_id"].str.split("#").str[0]).all()
+    assert (predictions["frames"] == "0 7 14 21 28 35 42 49").all()  # within the segment
+    skipped = pd.read_csv(out / "skipped.csv")
+    assert skipped["stage"].eq("segment").sum() == len(CLASSES) and skipped["path"].str.endswith("short.mp4").all()
+    run = json.loads((out / "run.json").read_text())
+    assert run["protocol"] == "segments of 50 frames" and run["segment_frames"] == 50
+    from inforates.analysis.accuracy import cluster_ids
+
+    assert cluster_ids(predictions).nunique() == len(CLASSES)  # segments of one video: one cluster
+
+
 def test_gathered_clips_equal_transforming_each_clip(make_video, checkpoint):
     """Transforming the union once then gathering gives exactly each variant's own eval_transform."""
     settings = ProcessorSettings.from_pretrained(checkpoint)
@@ -205,7 +239,9 @@ def test_every_kind_of_broken_video_is_skipped_at_its_stage(broken_videos, make_
 def run_eval(checkpoint, videofolder, out, *extra, name="tiny"):
     recipe = eval_recipe(out, *extra)
     videos = eval_videos(folder_dataset(videofolder))
-    variants = build_grid(recipe.sampling.coverages, recipe.sampling.strides)
+    if recipe.evaluation.segment_frames is not None:
+        videos = cut_segments(videos, recipe.evaluation.segment_frames)
+    variants = recipe.sampling.grid()
     status = evaluate_checkpoint(
         Checkpoint(name, str(checkpoint), "checkpoints"), recipe, videos, variants, out / name
     )
@@ -380,6 +416,78 @@ def test_tables_against_hand_counts():
     assert per_class.values.tolist() == [["a", 50, 2, 2 / 3, 3], ["b", 50, 2, 0.0, 1], ["b", 100, 2, 1.0, 1]]
     empty = results_table(predictions.iloc[:0], variants, "m", 1.0)
     assert empty["total"].tolist() == [0, 0] and math.isnan(empty["accuracy"].iloc[0])
+
+
+def _fixed_length_folder(root: Path, lengths: dict[str, int], fps: float = 25.0) -> Path:
+    for c, name in enumerate(CLASSES):
+        for i, (stem, length) in enumerate(lengths.items()):
+            frames = numbered_frames(length, 32, 32, seed=10 * c + i)
+            write_video(root / "test" / name / f"{name}_{stem}.mp4", frames, fps=fps)
+    return root
+
+
+def test_results_carry_each_cells_facts_and_its_alias(checkpoint, tmp_path):
+    """results.csv's fact columns against hand-computed indices: 48-frame videos at 25 fps, an 8-frame model.
+    cov75_s16 and cov100_s16 both take 0 0 0 16 16 16 32 32 (the demo's alias); cov100_s1 takes
+    (i * 47) // 7 = 0 6 13 20 26 33 40 47; cov75_s1 (36-frame window) 0 5 10 ... 35."""
+    root = _fixed_length_folder(tmp_path / "videos", {"a": 48, "b": 48})
+    _, out, videos, variants = run_eval(checkpoint, root, tmp_path, "--coverages", 75, 100, "--strides", 1, 16)
+    results = pd.read_csv(out / "results.csv", keep_default_na=False).set_index("variant")
+    assert list(results.columns[-9:]) == [*FACT_COLUMNS, "clips_per_s", "avg_time"]
+    expected = {  # spacing_frames, spacing_seconds, span_seconds, distinct_frames, padded_share, same_frames_as
+        "cov75_s1": (5.0, 0.2, 36 / 25, 8.0, 0.0, ""),
+        "cov75_s16": (16.0, 0.64, 33 / 25, 3.0, 1.0, ""),
+        "cov100_s1": (7.0, 0.28, 48 / 25, 8.0, 0.0, ""),
+        "cov100_s16": (16.0, 0.64, 33 / 25, 3.0, 1.0, "cov75_s16"),
+    }
+    for name, (spacing, seconds, span, distinct, padded, alias) in expected.items():
+        row = results.loc[name]
+        assert (float(row["spacing_frames"]), float(row["distinct_frames"]), float(row["padded_share"])) == (
+            spacing,
+            distinct,
+            padded,
+        ), name
+        assert float(row["spacing_seconds"]) == pytest.approx(seconds) and float(row["span_seconds"]) == pytest.approx(
+            span
+        )
+        assert row["same_frames_as"] == alias and int(row["too_short"]) == 0
+    predictions = pd.read_parquet(out / "predictions.parquet")
+    frames = predictions.groupby("variant")["frames"].unique()
+    assert frames["cov100_s1"].tolist() == ["0 6 13 20 26 33 40 47"]
+    assert frames["cov100_s16"].tolist() == frames["cov75_s16"].tolist() == ["0 0 0 16 16 16 32 32"]
+    assert (predictions["clip_len"] == 8).all() and not predictions["too_short"].any()
+
+
+def test_spacing_budget_leaves_short_videos_out_of_a_cell_and_counts_them(checkpoint, tmp_path):
+    """24- and 48-frame videos, spacing 4 and 8, budget 8: d4_k8 spans 29 frames (too long for the 24-frame
+    videos), d8_k8 57 (too long for every video). Too-short videos are counted, never scored or padded."""
+    root = _fixed_length_folder(tmp_path / "videos", {"short": 24, "long": 48})
+    extra = ("--sampler", "spacing_budget", "--spacings", 1, 4, 8, "--budgets", 8)
+    _, out, videos, variants = run_eval(checkpoint, root, tmp_path, *extra)
+    assert [v.name for v in variants] == ["d1_k8", "d4_k8", "d8_k8"]
+    results = pd.read_csv(out / "results.csv", keep_default_na=False).set_index("variant")
+    n = len(CLASSES)
+    assert results["too_short"].tolist() == [0, n, 2 * n]
+    assert results["total"].tolist() == [2 * n, n, 0]
+    assert float(results.loc["d4_k8", "distinct_frames"]) == 8 and float(results.loc["d4_k8", "padded_share"]) == 0
+    assert (
+        float(results.loc["d4_k8", "spacing_frames"]) == 4 and float(results.loc["d4_k8", "span_seconds"]) == 29 / 25
+    )
+    predictions = pd.read_parquet(out / "predictions.parquet")
+    cell = predictions[predictions["variant"] == "d4_k8"]
+    long_videos = cell[cell["path"].str.endswith("long.mp4")]
+    assert (long_videos["frames"] == " ".join(str(9 + 4 * i) for i in range(8))).all()  # (48 - 29) // 2 = 9
+    short = cell[cell["too_short"]]
+    assert len(short) == n and short["path"].str.endswith("short.mp4").all()
+    assert (short["frames"] == "").all() and not short["correct"].any()
+
+
+def test_a_budget_above_clip_len_fails_before_decoding(checkpoint, tmp_path):
+    root = _fixed_length_folder(tmp_path / "videos", {"a": 24})
+    reset_decode_stats()
+    with pytest.raises(RecipeError, match="budget 16 is more frames than the model takes"):
+        run_eval(checkpoint, root, tmp_path, "--sampler", "spacing_budget", "--spacings", 1, "--budgets", 16)
+    assert DECODE_STATS.opens == 0
 
 
 def test_store_leftovers_of_a_kill_before_the_first_record_start_fresh(tmp_path):

@@ -18,10 +18,14 @@ from inforates.sampling import (
     clip_indices,
     coverage_window,
     dense_indices,
+    even_positions,
+    frames_from_seconds,
     get_sampler,
     segment_indices,
+    spacing_budget_indices,
     union_indices,
 )
+from inforates.sampling.variants import check_grid
 
 
 def study_2025_indices(total_frames, coverage, stride, clip_len):
@@ -115,8 +119,8 @@ def test_segment_sampler_takes_segment_centres_and_jitters_when_training():
 
 
 def test_registry_and_variant_names():
-    assert set(SAMPLERS) == {"coverage_stride", "dense", "segment"}
-    assert get_sampler("dense") is dense_indices
+    assert set(SAMPLERS) == {"coverage_stride", "dense", "segment", "spacing_budget"}
+    assert get_sampler("dense").function is dense_indices
     with pytest.raises(ValueError, match="known samplers"):
         get_sampler("uniform")
     assert SamplingVariant(25, 4).name == "cov25_s4"
@@ -147,10 +151,12 @@ def test_union_indices():
 
 
 def test_sampling_module_imports_no_model_code():
-    tree = ast.parse(Path(__file__).resolve().parents[1].joinpath("inforates/sampling.py").read_text())
-    imported = {n.names[0].name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)}
-    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert not imported & {"torch", "transformers", "torchcodec", "datasets"}
+    package = Path(__file__).resolve().parents[1].joinpath("inforates/sampling")
+    for path in sorted(package.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        imported = {n.names[0].name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)}
+        imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert not imported & {"torch", "transformers", "torchcodec", "datasets"}, path
 
 
 # ---- properties ----
@@ -188,7 +194,7 @@ def test_coverage_stride_properties(total, coverage, stride, clip_len, anchor, s
 @given(frames_st, coverage_st, stride_st, clip_len_st, anchor_st, st.sampled_from(["dense", "segment"]))
 def test_other_samplers_stay_in_the_window(total, coverage, stride, clip_len, anchor, sampler):
     rng = np.random.default_rng(0)
-    out = SAMPLERS[sampler](total, coverage, stride, clip_len, anchor, rng)
+    out = SAMPLERS[sampler].function(total, coverage, stride, clip_len, anchor, rng)
     start, length = coverage_window(total, coverage, anchor, np.random.default_rng(0))
     assert out.shape == (clip_len,) and out.dtype == np.int64
     assert np.all(np.diff(out) >= 0)
@@ -205,22 +211,176 @@ def test_deterministic_anchors_ignore_rng(total, coverage, stride, clip_len):
 
 @pytest.mark.parametrize("name", list(SAMPLERS))
 def test_every_registered_sampler_keeps_the_contract(name):
-    """What README's "Extending" says a sampler takes: the signature, clip_len in-range int64 indices for any
-    video length (1 frame included), reproducible random anchors, and a section in docs/sampling.md."""
+    """What README's "Extending" says a sampler takes: its axes' signature, clip_len in-range int64 indices for
+    any video long enough (1 frame included for coverage samplers), reproducible random anchors, and a section in
+    docs/sampling.md."""
     import inspect
 
     sampler = SAMPLERS[name]
-    assert list(inspect.signature(sampler).parameters)[:6] == [
-        "total_frames", "coverage", "stride", "clip_len", "anchor", "rng"
-    ]  # fmt: skip
+    axes = ["spacing", "budget"] if sampler.takes_budget else ["coverage", "stride"]
+    assert list(inspect.signature(sampler.function).parameters)[:6] == [
+        "total_frames",
+        *axes,
+        "clip_len",
+        "anchor",
+        "rng",
+    ]
     for total in (1, 7, 50, 301):
         for coverage, stride in ((100, 1), (25, 4), (10, 16)):
             for anchor in ANCHORS:
                 rng = np.random.default_rng(0) if anchor == "random" else None
-                indices = sampler(total, coverage, stride, 8, anchor, rng)
+                variant = SamplingVariant(coverage, stride, name, anchor, budget=4 if sampler.takes_budget else None)
+                indices = variant.indices(total, 8, rng, fit=sampler.takes_budget)
                 assert indices.dtype == np.int64 and indices.shape == (8,), (name, total, coverage, stride)
                 assert 0 <= indices.min() and indices.max() < total
-    again = [sampler(301, 25, 2, 8, "random", np.random.default_rng(5)) for _ in range(2)]
+    variant = SamplingVariant(25, 2, name, "random", budget=4 if sampler.takes_budget else None)
+    again = [variant.indices(301, 8, np.random.default_rng(5)) for _ in range(2)]
     assert np.array_equal(*again)
     docs = (Path(__file__).resolve().parents[1] / "docs" / "sampling.md").read_text()
     assert f"## `{name}`" in docs, f"docs/sampling.md has no section for the {name} sampler"
+
+
+# ---- integer arithmetic, the exact design, seconds, aliases ----
+
+
+def test_even_positions_are_exact_where_floats_drop_a_frame():
+    """floor(linspace) gives 14 for K=31, N=23, position 11 (330/22 = 15 exactly); integer arithmetic gives 15."""
+    assert int(np.floor(np.linspace(0, 30, 23))[11]) == 14  # the float rule's slip this guards against
+    assert even_positions(31, 23)[11] == 15
+    for count in range(1, 80):
+        for clip_len in range(1, 40):
+            got = even_positions(count, clip_len)
+            if count >= clip_len:
+                want = [i * (count - 1) // (clip_len - 1) if clip_len > 1 else 0 for i in range(clip_len)]
+            else:
+                want = [i * count // clip_len for i in range(clip_len)]
+            assert got.tolist() == want
+    assert clip_indices(31, 100, 1, 23)[11] == 15
+
+
+def test_ucf101_example_stride_cells_are_nearly_the_same_clip():
+    """docs/sampling.md: 175 frames, 16-frame clips, coverage 100: strides 1-8 give 16 distinct frames, stride 16
+    pads to 11 -- the facts the evaluation writes per cell."""
+    facts = {s: clip_facts(clip_indices(175, 100, s, 16), fps=25.0) for s in (1, 2, 4, 8, 16)}
+    assert [facts[s].distinct_frames for s in (1, 2, 4, 8, 16)] == [16, 16, 16, 16, 11]
+    assert [facts[s].median_spacing for s in (1, 2, 4, 8, 16)] == [12.0, 12.0, 12.0, 8.0, 16.0]
+    assert clip_indices(175, 100, 16, 16).tolist() == [
+        0,
+        0,
+        16,
+        32,
+        32,
+        48,
+        64,
+        64,
+        80,
+        96,
+        96,
+        112,
+        128,
+        128,
+        144,
+        160,
+    ]
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "sampling.md").read_text()
+    for stride in (1, 2, 4, 8, 16):
+        assert " ".join(map(str, clip_indices(175, 100, stride, 16))) in docs
+
+
+def test_48_frame_alias():
+    """The demo's 48-frame videos: cov75_s16 and cov100_s16 sample the same frames for an 8-frame model."""
+    assert (
+        clip_indices(48, 75, 16, 8).tolist() == clip_indices(48, 100, 16, 8).tolist() == [0, 0, 0, 16, 16, 16, 32, 32]
+    )
+
+
+def _docs_table(heading: str) -> list[list[str]]:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "sampling.md").read_text()
+    section = docs.split(heading, 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    return [[cell.strip().strip("`") for cell in row.strip("|").split("|")] for row in rows]
+
+
+def test_spacing_budget_matches_the_worked_table_in_the_docs():
+    rows = _docs_table("## `spacing_budget`")
+    assert len(rows) == 6
+    for name, span, indices in rows:
+        if "too short" in indices:
+            assert name == "d8_k8` on `T = 50"
+            assert spacing_budget_indices(50, 8, 8, 8) is None
+            continue
+        spacing, budget = (int(part[1:]) for part in name.split("_"))
+        got = spacing_budget_indices(175, spacing, budget, 16)
+        assert " ".join(map(str, got)) == indices and int(span) == (budget - 1) * spacing + 1
+        assert SamplingVariant(stride=spacing, sampler="spacing_budget", budget=budget).name == name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 400), st.integers(1, 32), st.integers(1, 32), st.integers(1, 32), anchor_st)
+def test_spacing_budget_properties(total, spacing, budget, clip_len, anchor):
+    """Exactly `budget` distinct frames exactly `spacing` apart, each repeated evenly, in order, never truncated;
+    None exactly when the video is too short; `fit` never returns None and stays in the video."""
+    budget = min(budget, clip_len)
+    out = spacing_budget_indices(total, spacing, budget, clip_len, anchor, np.random.default_rng(0))
+    span = (budget - 1) * spacing + 1
+    if span > total:
+        assert out is None
+        fitted = spacing_budget_indices(total, spacing, budget, clip_len, anchor, np.random.default_rng(0), fit=True)
+        assert fitted.shape == (clip_len,) and 0 <= fitted.min() and fitted.max() < total
+        return
+    distinct, counts = np.unique(out, return_counts=True)
+    assert out.shape == (clip_len,) and np.all(np.diff(out) >= 0)
+    assert len(distinct) == budget and set(np.diff(distinct)) <= {spacing}
+    assert counts.max() - counts.min() <= 1  # repeated evenly
+    assert 0 <= distinct[0] and distinct[-1] < total
+    if anchor == "center":
+        assert distinct[0] == (total - span) // 2
+
+
+def test_spacing_budget_bad_budgets():
+    with pytest.raises(ValueError, match="budget must be an integer in"):
+        spacing_budget_indices(100, 2, 9, 8)
+    with pytest.raises(ValueError, match="needs a budget"):
+        SamplingVariant(stride=2, sampler="spacing_budget")
+    with pytest.raises(ValueError, match="has no budget"):
+        SamplingVariant(stride=2, budget=4)
+    with pytest.raises(ValueError, match="more frames than the model takes"):
+        SamplingVariant(stride=2, sampler="spacing_budget", budget=16).check(8)
+
+
+def test_seconds_turn_into_frames_per_video():
+    assert frames_from_seconds(0.16, 25.0) == 4 and frames_from_seconds(0.16, 30.0) == 5  # UCF-101, HMDB-51
+    assert frames_from_seconds(0.02, 25.0) == 1  # half a frame rounds up
+    with pytest.raises(ValueError, match="under 1 frame"):
+        frames_from_seconds(0.01, 25.0)
+    with pytest.raises(ValueError, match="frame rate"):
+        frames_from_seconds(0.16, float("nan"))
+    variant = SamplingVariant(100, 0.16, spacing_unit="seconds")
+    assert variant.name == "cov100_s0p16s"
+    assert variant.indices(100, 4, fps=25.0).tolist() == clip_indices(100, 100, 4, 4).tolist()
+    assert variant.indices(100, 4, fps=30.0).tolist() == clip_indices(100, 100, 5, 4).tolist()
+    dense = SamplingVariant(50, 0.08, "dense", spacing_unit="seconds")
+    assert dense.indices(100, 4, fps=25.0).tolist() == dense_indices(100, 50, 2, 4).tolist()
+    with pytest.raises(ValueError, match="spacing_unit"):
+        SamplingVariant(100, 1, spacing_unit="minutes")
+    with pytest.raises(ValueError, match="integer"):
+        SamplingVariant(100, 0.5)  # a fraction of a frame in frames
+
+
+def test_spacing_budget_grid_is_budget_major():
+    names = [v.name for v in build_grid(strides=[1, 4], sampler="spacing_budget", budgets=[4, 8])]
+    assert names == ["d1_k4", "d4_k4", "d1_k8", "d4_k8"]
+    seconds = build_grid(strides=[0.04], sampler="spacing_budget", budgets=[8], spacing_unit="seconds")
+    assert [v.name for v in seconds] == ["d0p04s_k8"] and seconds[0].anchor == "center"
+    with pytest.raises(ValueError, match="empty"):
+        build_grid(strides=[1], sampler="spacing_budget", budgets=[])
+
+
+def test_check_grid_names_a_grid_that_aliases_itself_and_reports_pairs():
+    with pytest.raises(ValueError, match=r"every cell of the sampling grid \(segment_cov50_s1, segment_cov50_s4\)"):
+        check_grid(build_grid([50], [1, 4], sampler="segment"), 8)
+    pairs = check_grid(build_grid([50, 100], [1, 4], sampler="segment"), 8)
+    assert pairs == [("segment_cov50_s4", "segment_cov50_s1"), ("segment_cov100_s4", "segment_cov100_s1")]
+    assert check_grid(build_grid(), 16) == []  # the default grid's cells differ on some length
+    with pytest.raises(ValueError, match="budget 32"):
+        check_grid(build_grid(strides=[1], sampler="spacing_budget", budgets=[32]), 16)

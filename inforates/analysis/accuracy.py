@@ -13,8 +13,10 @@ from ..schema import results_table, variant_table
 
 def cluster_ids(predictions: pd.DataFrame) -> pd.Series:
     """Resampling unit per row: the source group within its class (UCF-101's ``gXX``) when ``group`` is set,
-    else the video. Groups are taken as nested in classes: ``g08`` of two classes are different clusters."""
-    video = "v:" + predictions["video_id"].astype(str)
+    else the source video (segments cut from one video, ``segment_frames``, are one cluster), else the video.
+    Groups are taken as nested in classes: ``g08`` of two classes are different clusters."""
+    source = "source_video" if "source_video" in predictions.columns else "video_id"
+    video = "v:" + predictions[source].astype(str)
     if "group" not in predictions.columns:
         return video
     group = predictions["group"].fillna("").astype(str)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import REFERENCE_RESULTS_SUFFIX, per_class_table, primary_grid, results_table
+from ..schema import REFERENCE_RESULTS_SUFFIX, per_class_table, primary_grid, results_table, scored
 from .reference_tables import is_reference_folder, read_reference_folder
 
 
@@ -68,8 +68,17 @@ def load_run_dir(path: str | Path) -> list[ModelRun]:
     for name, pred in predictions.groupby("model", sort=False):
         pred = pred.reset_index(drop=True)
         # Derived from the predictions (primary coverage x stride grid), so every table agrees with them.
-        runs.append(ModelRun(str(name), path, results_table(pred), per_class_table(pred), pred, info))
+        results = results_table(pred)
+        runs.append(ModelRun(str(name), path, results, per_class_table(pred), distinct_cells(pred, results), info))
     return runs
+
+
+def distinct_cells(predictions: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
+    """The predictions the statistics test: scored rows (no video too short for its cell) of the cells that do
+    not alias an earlier one (``same_frames_as`` empty): each distinct cell is counted once. The results table
+    keeps every cell, with its alias, for the report and the heatmaps."""
+    aliases = set(results.loc[results["same_frames_as"].fillna("") != "", "variant"])
+    return scored(predictions[~predictions["variant"].isin(aliases)]).reset_index(drop=True)
 
 
 def load_runs(paths: list[str | Path]) -> list[ModelRun]:

@@ -102,21 +102,27 @@ class VideoCollator:
     def _clips(self, value: Any, rng: np.random.Generator | None, video_id: str | None) -> list[torch.Tensor]:
         """The video's clip (``clips_per_video`` of them when training), decoded in one pass."""
         if self.cache is not None:
-            frames = self.cache.frames(value)
+            frames, fps = self.cache.read(value)
             key = video_id if video_id is not None else video_source(value)
-            return [frames[torch.from_numpy(i)] for i in self._indices(key, len(frames), rng)]
+            return [frames[torch.from_numpy(i)] for i in self._indices(key, len(frames), fps, rng)]
         with open_video(value) as video:
-            indices = self._indices(video_id if video_id is not None else video.path, video.total_frames, rng)
+            key = video_id if video_id is not None else video.path
+            indices = self._indices(key, video.total_frames, video.fps, rng)
             return list(video.get(np.concatenate(indices)).split(self.clip_len))
 
-    def _indices(self, video_id: str, total_frames: int, rng: np.random.Generator | None) -> list[np.ndarray]:
-        """Frame indices of each clip to take from the video ``video_id`` (its path where rows have no id)."""
+    def _indices(
+        self, video_id: str, total_frames: int, fps: float, rng: np.random.Generator | None
+    ) -> list[np.ndarray]:
+        """Frame indices of each clip to take from the video ``video_id`` (its path where rows have no id). A video
+        too short for a ``spacing_budget`` variant gets the largest spacing that fits (``fit``): training and
+        validation clips are never left out; the evaluation grid leaves such videos out of the cell instead."""
         if not self.train:  # a random anchor at evaluation time is drawn per video, the same in every run
-            return [self.variant.indices(total_frames, self.clip_len, rng=video_rng(self.seed, video_id))]
+            rng = video_rng(self.seed, video_id)
+            return [self.variant.indices(total_frames, self.clip_len, rng=rng, fps=fps, fit=True)]
         indices = []
         for _ in range(self.clips_per_video):
             variant = self.variants[rng.integers(len(self.variants))] if len(self.variants) > 1 else self.variant
-            indices.append(variant.indices(total_frames, self.clip_len, rng=rng))
+            indices.append(variant.indices(total_frames, self.clip_len, rng=rng, fps=fps, fit=True))
         return indices
 
     def __call__(self, rows: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:

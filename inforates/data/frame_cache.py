@@ -30,7 +30,7 @@ class FrameCache:
             raise ValueError(f"max_mb must be > 0, got {max_mb!r}")
         self.max_bytes = int(max_mb * 2**20)
         self.bytes = 0
-        self._frames: dict[str, torch.Tensor] = {}
+        self._frames: dict[str, tuple[torch.Tensor, float]] = {}
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -38,15 +38,19 @@ class FrameCache:
     def frames(self, value: Any) -> torch.Tensor:
         """All frames of a dataset row's video value (a path, ``{"path", "bytes"}``...), decoded at most once
         while the cache has room. Raises :class:`~inforates.data.decoding.VideoDecodeError` like ``open_video``."""
+        return self.read(value)[0]
+
+    def read(self, value: Any) -> tuple[torch.Tensor, float]:
+        """``(frames, fps)`` of the video, as :meth:`frames` keeps them."""
         key = video_source(value)
         cached = self._frames.get(key)
         if cached is not None:
             return cached
         with open_video(value) as video:
-            frames = video.get(np.arange(video.total_frames))
-        size = frames.numel() * frames.element_size()
+            entry = (video.get(np.arange(video.total_frames)), float(video.fps))
+        size = entry[0].numel() * entry[0].element_size()
         # embedded bytes without a path ("<bytes>") have nothing to be keyed by, so they are never kept
         if key != "<bytes>" and self.bytes + size <= self.max_bytes:
-            self._frames[key] = frames
+            self._frames[key] = entry
             self.bytes += size
-        return frames
+        return entry

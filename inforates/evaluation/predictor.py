@@ -73,11 +73,16 @@ class GridOutput:
 
 
 def predict_videos(
-    trainer: GridPredictor, rows: Sequence[int], videos: Sequence, video_ids: Sequence[str] | None = None
+    trainer: GridPredictor,
+    rows: Sequence[int],
+    videos: Sequence,
+    video_ids: Sequence[str] | None = None,
+    segments: Sequence | None = None,
 ) -> GridOutput:
-    """Run ``trainer.predict`` over these videos (split across processes) and return every video's outputs."""
+    """Run ``trainer.predict`` over these videos (split across processes) and return every video's outputs;
+    ``segments`` (``(first frame, length)`` or None per video) restrict each to a part."""
     trainer.skipped = []
-    logits, forward_s, meta = trainer.predict(VideoRows(rows, videos, video_ids)).predictions
+    logits, forward_s, meta = trainer.predict(VideoRows(rows, videos, video_ids, segments)).predictions
     got = meta[:, 0].astype(np.int64)
     # gather_for_metrics already drops the duplicates that pad the last batch; check rather than trust.
     _, first = np.unique(got, return_index=True)

@@ -20,10 +20,10 @@ from tqdm.auto import tqdm
 from transformers.trainer_utils import IntervalStrategy
 
 from ..data.skips import SkipLog
-from ..errors import OutputError
+from ..errors import OutputError, RecipeError
 from ..files import FolderLock
 from ..models import load_checkpoint
-from ..sampling import SamplingVariant
+from ..sampling import SamplingVariant, check_grid
 from ..schema import PREDICTION_COLUMNS, SKIPPED_COLUMNS, per_class_table, results_table
 from .checkpoints import Checkpoint, generic_labels, label_mapping, weights_sha256
 from .grid import GridCollator
@@ -69,6 +69,7 @@ def run_fingerprint(checkpoint, recipe, videos, variants, model, settings, clip_
         "processor": settings.to_json_dict(),
         "seed": recipe.training.seed,
         "eval_shard_size": recipe.evaluation.eval_shard_size,
+        "protocol": videos.protocol,
     }
 
 
@@ -84,6 +85,8 @@ def run_record(checkpoint, recipe, videos, variants, model, fingerprint, predict
         "processor": fingerprint["processor"],
         "seed": recipe.training.seed,
         "split": videos.split,
+        "protocol": videos.protocol,
+        "segment_frames": videos.segment_frames,
         "videos": {
             "total": len(videos),
             "evaluated": len(predictions) // len(variants),
@@ -113,6 +116,14 @@ def evaluate_checkpoint(
     the folder already held this evaluation finished, else ``"evaluated"``."""
     state, began = PartialState(), time.time()
     model, settings, clip_len = load_checkpoint(checkpoint.path, recipe.model)
+    try:
+        aliases = check_grid(list(variants), clip_len, recipe.training.seed)
+    except ValueError as err:
+        raise RecipeError(f"sampling grid of {checkpoint.name} (clip_len {clip_len}): {err}") from None
+    if aliases and state.is_main_process:
+        pairs = ", ".join(f"{a} = {b}" for a, b in aliases)
+        print(f"{checkpoint.name}: these cells give the same frames on every video length ({pairs}): they are "
+              "evaluated and reported, and the statistics count each distinct cell once", flush=True)  # fmt: skip
     fingerprint = run_fingerprint(checkpoint, recipe, videos, variants, model, settings, clip_len)
     store = RunStore(out_dir, fingerprint)
     lock = _lock_folder(out_dir, state)
@@ -187,7 +198,9 @@ def _evaluate(checkpoint, recipe, videos, variants, store, state, began, command
             continue
         shard_began = time.perf_counter()
         ids = videos.table["video_id"].iloc[start:stop].tolist()
-        output = predict_videos(trainer, list(range(start, stop)), videos.values(start, stop), ids)
+        output = predict_videos(
+            trainer, list(range(start, stop)), videos.values(start, stop), ids, videos.segments(start, stop)
+        )
         seconds = time.perf_counter() - shard_began
         if state.is_main_process:
             rows = prediction_rows(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..sampling import SamplingVariant, clip_facts
+from ..sampling import SamplingVariant, clip_facts, frames_text
 from ..schema import PREDICTION_COLUMNS
 from .grid import variant_indices
 
@@ -34,7 +34,8 @@ def prediction_rows(
 ) -> pd.DataFrame:
     """One row per (decoded video, variant), in row then grid order, plus ``forward_s`` (dropped on export).
 
-    ``videos`` is indexed by row (columns video_id, path, label, class_name, group, f_hz); ``output`` a
+    ``videos`` is indexed by row (columns video_id, path, label, class_name, group, f_hz, source_video,
+    segment_start); ``output`` a
     ``predictor.GridOutput``; ``label_to_model[label]`` the model's output index of a dataset class (-1: none);
     ``model_labels[i]`` the model's name for output ``i``.
     """
@@ -50,11 +51,17 @@ def prediction_rows(
     probs = softmax(output.logits[ok]).reshape(n * num_variants, output.logits.shape[-1])
     pred_index = probs.argmax(axis=1)
     top = np.argsort(-probs, axis=1, kind="stable")[:, :5]
-    facts = [
-        clip_facts(indices, rate)
+    clips = [
+        indices
         for video_id, frames, rate in zip(table["video_id"], total_frames, fps)
-        for indices in variant_indices(variants, int(frames), clip_len, seed, str(video_id))
+        for indices in variant_indices(variants, int(frames), clip_len, seed, str(video_id), rate)
     ]
+    too_short = np.array([indices is None for indices in clips], dtype=bool)
+    facts = [
+        clip_facts(indices if indices is not None else [0], rate)
+        for indices, rate in zip(clips, np.repeat(fps, num_variants))
+    ]
+    pred_label = np.where(too_short, -1, model_to_label[pred_index])
 
     def per_video(column: str) -> np.ndarray:
         return np.repeat(table[column].to_numpy(), num_variants)
@@ -73,20 +80,30 @@ def prediction_rows(
             "variant": per_variant([v.name for v in variants]),
             "sampler": per_variant([v.sampler for v in variants]),
             "coverage": per_variant([float(v.coverage) for v in variants]),
-            "stride": per_variant([int(v.stride) for v in variants]).astype(np.int64),
+            "stride": per_variant([v.stride for v in variants]),
+            "budget": per_variant([v.budget or 0 for v in variants]).astype(np.int64),  # 0: no budget
+            "spacing_unit": per_variant([v.spacing_unit for v in variants]),
             "anchor": per_variant([v.anchor for v in variants]),
-            "pred": model_to_label[pred_index],
-            "pred_class": np.asarray(model_labels, dtype=object)[pred_index].astype(str),
-            "correct": pred_index == true_index,
-            "top5": (top == true_index[:, None]).any(axis=1),
-            "p_true": np.where(true_index >= 0, probs[np.arange(len(probs)), np.maximum(true_index, 0)], 0.0),
-            "distinct_frames": np.array([f.distinct_frames for f in facts], dtype=np.int64),
-            "span_frames": np.array([f.span_frames for f in facts], dtype=np.int64),
-            "span_seconds": np.array([f.span_seconds for f in facts], dtype=np.float64),
-            "median_spacing": np.array([f.median_spacing for f in facts], dtype=np.float64),
+            "pred": pred_label,
+            "pred_class": np.where(too_short, "", np.asarray(model_labels, dtype=object)[pred_index].astype(str)),
+            "correct": (pred_index == true_index) & ~too_short,
+            "top5": (top == true_index[:, None]).any(axis=1) & ~too_short,
+            "p_true": np.where(
+                (true_index >= 0) & ~too_short, probs[np.arange(len(probs)), np.maximum(true_index, 0)], 0.0
+            ),
+            "clip_len": np.int64(clip_len),
+            "frames": [frames_text(indices) for indices in clips],
+            "too_short": too_short,
+            # a video too short for its cell has no clip: its facts are 0 / NaN
+            "distinct_frames": np.where(too_short, 0, [f.distinct_frames for f in facts]).astype(np.int64),
+            "span_frames": np.where(too_short, 0, [f.span_frames for f in facts]).astype(np.int64),
+            "span_seconds": np.where(too_short, np.nan, [f.span_seconds for f in facts]).astype(np.float64),
+            "median_spacing": np.where(too_short, np.nan, [f.median_spacing for f in facts]).astype(np.float64),
             "fps": np.repeat(fps.astype(np.float64), num_variants),
             "total_frames": np.repeat(total_frames.astype(np.int64), num_variants),
             "f_hz": per_video("f_hz").astype(np.float64),
+            "source_video": per_video("source_video").astype(str),
+            "segment_start": per_video("segment_start").astype(np.int64),
             "forward_s": output.forward_s[ok].reshape(-1),
         },
         columns=[*PREDICTION_COLUMNS, "forward_s"],

@@ -1,4 +1,9 @@
-"""The videos an evaluation runs on: the eval split (optionally a seeded, class-stratified subset) as a table."""
+"""The videos an evaluation runs on: the eval split (optionally a seeded, class-stratified subset) as a table.
+
+With ``segment_frames`` (the 2025 study's test protocol: 50-frame segments cut from each test video) every row is
+one segment: ``video_id`` ``<video>#<first frame>``, ``source_video`` the video it was cut from (statistics
+cluster by it), ``segment_start`` its first frame and ``segment_frames`` its length.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,19 @@ class EvalVideos:
     dataset: datasets.Dataset
     split: str
     missing: list[dict] = field(default_factory=list)  # listed by the dataset but absent: path, stage, reason
+    segment_frames: int | None = None  # None: whole videos (the table's segment columns span each video)
+
+    @property
+    def protocol(self) -> str:
+        """The test protocol, as run.json and the report name it."""
+        return "whole videos" if self.segment_frames is None else f"segments of {self.segment_frames} frames"
+
+    def segments(self, start: int, stop: int) -> list[tuple[int, int] | None]:
+        """``(first frame, length)`` of rows ``start..stop-1`` (None: the whole video)."""
+        if self.segment_frames is None:
+            return [None] * (stop - start)
+        part = self.table.iloc[start:stop]
+        return [(int(a), int(n)) for a, n in zip(part["segment_start"], part["segment_frames"])]
 
     def __len__(self) -> int:
         return len(self.table)
@@ -66,12 +84,45 @@ def eval_videos(dataset: datasets.Dataset, split: str = "test") -> EvalVideos:
             else [math.nan] * n,
         }
     )
+    table["source_video"] = table["video_id"]
+    table["segment_start"], table["segment_frames"] = 0, -1  # -1: the whole video
     return EvalVideos(table, list(label_feature.names), dataset, split)
 
 
-def load_eval_videos(data_args, split: str, max_videos: int | None = None, seed: int = 0) -> EvalVideos:
-    """Load ``split`` with ``data.sources`` and take the seeded, class-stratified subset of ``max_videos``.
-    Videos the dataset lists but lacks (any split; the source does not say which) are kept in ``missing``."""
+def cut_segments(videos: EvalVideos, segment_frames: int) -> EvalVideos:
+    """Every video cut into consecutive, non-overlapping segments of ``segment_frames`` frames (the last partial
+    one dropped). Reads each video's frame count (metadata only); a video that cannot be opened, or is shorter
+    than one segment, is listed in ``missing`` with the reason."""
+    from ..data.decoding import VideoDecodeError, open_video
+
+    rows, sources, missing = [], [], list(videos.missing)
+    for i, row in enumerate(videos.table.itertuples(index=False)):
+        try:
+            with open_video(videos.dataset[i]["video"]) as reader:
+                total = reader.total_frames
+        except VideoDecodeError as err:
+            missing.append({"path": err.path, "stage": err.stage, "reason": err.reason})
+            continue
+        if total < segment_frames:
+            missing.append({"path": row.path, "stage": "segment", "reason": f"{total} frames, shorter than one "
+                            f"segment of segment_frames={segment_frames}"})  # fmt: skip
+            continue
+        for start in range(0, total - segment_frames + 1, segment_frames):
+            rows.append({**row._asdict(), "video_id": f"{row.video_id}#{start}", "segment_start": start,
+                         "segment_frames": segment_frames})  # fmt: skip
+            sources.append(i)
+    if not rows:
+        raise RecipeError(f"segment_frames={segment_frames}: no video of the split is that long")
+    table = pd.DataFrame(rows, columns=videos.table.columns)
+    return EvalVideos(table, videos.class_names, videos.dataset.select(sources), videos.split, missing, segment_frames)
+
+
+def load_eval_videos(
+    data_args, split: str, max_videos: int | None = None, seed: int = 0, segment_frames: int | None = None
+) -> EvalVideos:
+    """Load ``split`` with ``data.sources`` and take the seeded, class-stratified subset of ``max_videos`` (of
+    videos, before any ``segment_frames`` cutting). Videos the dataset lists but lacks (any split; the source does
+    not say which) are kept in ``missing``."""
     from ..data.sources import load_video_dataset, subsample
 
     log = SkipLog()
@@ -85,4 +136,4 @@ def load_eval_videos(data_args, split: str, max_videos: int | None = None, seed:
         raise RecipeError(f"eval_split={split!r}: the split holds no videos")
     videos = eval_videos(dataset, split)
     videos.missing = log.rows
-    return videos
+    return cut_segments(videos, segment_frames) if segment_frames is not None else videos

@@ -1,32 +1,27 @@
-"""Temporal sampling: which frames of a video a model sees. Pure numpy, no model code.
+"""The samplers: which frame indices of a video a clip takes. Pure numpy.
 
-A *variant* is (sampler, coverage %, stride, anchor). The default sampler, ``coverage_stride``, keeps a window
-of ``coverage`` % of the video, takes every ``stride``-th frame of it and picks ``clip_len`` of those:
+Each sampler is a function and one :data:`SAMPLERS` entry. Those on the coverage x stride axes take
+``(total_frames, coverage, stride, clip_len, anchor, rng)``; ``spacing_budget`` takes ``(total_frames, spacing,
+budget, clip_len, anchor, rng, fit)``. Strides and spacings here are whole frames (a variant in seconds converts
+per video first, :func:`frames_from_seconds`).
 
     >>> clip_indices(total_frames=50, coverage=25, stride=2, clip_len=8)
     array([ 0,  0,  2,  4,  6,  6,  8, 10])
-    >>> v = SamplingVariant(coverage=50, stride=4)
-    >>> v.name, v.indices(total_frames=100, clip_len=4).tolist()
-    ('cov50_s4', [0, 16, 32, 48])
-    >>> clip_facts(v.indices(100, 4), fps=25.0).span_frames
-    49
-
-See docs/sampling.md for the definitions and a worked example of each sampler.
+    >>> spacing_budget_indices(total_frames=175, spacing=4, budget=8, clip_len=16).tolist()
+    [73, 73, 77, 77, 81, 81, 85, 85, 89, 89, 93, 93, 97, 97, 101, 101]
 """
 
 from __future__ import annotations
 
 import math
-import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 
 ANCHORS = ("start", "center", "end", "random")
-DEFAULT_COVERAGES = (10.0, 25.0, 50.0, 75.0, 100.0)
-DEFAULT_STRIDES = (1, 2, 4, 8, 16)
+SPACING_UNITS = ("frames", "seconds")
 
 
 def _check_args(total_frames, coverage, stride, clip_len, anchor, rng) -> None:
@@ -44,30 +39,52 @@ def _check_args(total_frames, coverage, stride, clip_len, anchor, rng) -> None:
         raise ValueError("anchor='random' needs rng (a numpy Generator) so that training clips are reproducible")
 
 
-def video_rng(seed: int, video_id: str) -> np.random.Generator:
-    """The random generator of one video's clips wherever clips are drawn per video (a random anchor at evaluation
-    or validation): seeded by ``(seed, crc32(video_id))``, so every process, every resumed run and every machine
-    (the same video under another mount point) draws the same frames.
+def even_positions(count: int, clip_len: int) -> np.ndarray:
+    """Positions of ``clip_len`` picks among ``count`` items, in integer arithmetic (exact for every length).
 
-    >>> video_rng(0, "test/dot_cw/0001.mp4").integers(100) == video_rng(0, "test/dot_cw/0001.mp4").integers(100)
-    True
+    ``count >= clip_len``: spread evenly, first and last included (``floor(i * (count - 1) / (clip_len - 1))``);
+    fewer: every item used, in order, each repeated evenly (``floor(i * count / clip_len)``), never truncated.
+
+    >>> even_positions(31, 23)[11], even_positions(3, 8).tolist()
+    (np.int64(15), [0, 0, 0, 1, 1, 1, 2, 2])
     """
-    return np.random.default_rng([int(seed), zlib.crc32(str(video_id).encode())])
+    i = np.arange(clip_len, dtype=np.int64)
+    if count >= clip_len:
+        return (i * (count - 1)) // (clip_len - 1) if clip_len > 1 else np.zeros(1, np.int64)
+    return (i * count) // clip_len
+
+
+def frames_from_seconds(seconds: float, fps: float) -> int:
+    """A spacing in seconds as whole frames of one video: the nearest frame, which must be at least 1 (a spacing
+    under half a frame is an error, not silently one frame).
+
+    >>> frames_from_seconds(0.16, 25.0), frames_from_seconds(0.03, 25.0)
+    (4, 1)
+    """
+    if fps is None or not math.isfinite(fps) or fps <= 0:
+        raise ValueError(f"a spacing in seconds needs the video's frame rate, got fps={fps!r}")
+    frames = math.floor(seconds * fps + 0.5)
+    if frames < 1:
+        raise ValueError(f"a spacing of {seconds:g} s is {seconds * fps:.2f} frames at {fps:g} fps, under 1 frame "
+                         "once rounded; use a spacing of at least half a frame")  # fmt: skip
+    return frames
 
 
 def coverage_window(total_frames: int, coverage: float, anchor: str = "start", rng=None) -> tuple[int, int]:
     """Return ``(start, length)`` of the coverage window: ``length = max(1, floor(T * c / 100))`` frames."""
     length = max(1, math.floor(total_frames * coverage / 100 + 1e-9))
-    last_start = total_frames - length
+    return _place(total_frames - length, anchor, rng), length
+
+
+def _place(last_start: int, anchor: str, rng) -> int:
+    """Where a run of frames starts, given the last start that keeps it inside the video."""
     if anchor == "start":
-        start = 0
-    elif anchor == "center":
-        start = last_start // 2
-    elif anchor == "end":
-        start = last_start
-    else:  # random
-        start = int(rng.integers(0, last_start + 1))
-    return start, length
+        return 0
+    if anchor == "center":
+        return last_start // 2
+    if anchor == "end":
+        return last_start
+    return int(rng.integers(0, last_start + 1))  # random
 
 
 def clip_indices(
@@ -81,8 +98,8 @@ def clip_indices(
     """The ``coverage_stride`` sampler: ``clip_len`` frame indices (int64, in temporal order).
 
     Candidates are every ``stride``-th frame of the coverage window. With at least ``clip_len`` candidates,
-    ``clip_len`` of them are spread evenly (``floor(linspace(0, K - 1, clip_len))``); with fewer, every candidate
-    is used, in order, each repeated evenly (``(arange(clip_len) * K) // clip_len``) -- never truncated.
+    ``clip_len`` of them are spread evenly; with fewer, every candidate is used, in order, each repeated evenly --
+    never truncated (:func:`even_positions`).
 
     >>> clip_indices(10, 100, 4, 5)  # candidates 0, 4, 8 -> each used, repeated evenly
     array([0, 0, 4, 4, 8])
@@ -90,12 +107,7 @@ def clip_indices(
     _check_args(total_frames, coverage, stride, clip_len, anchor, rng)
     start, length = coverage_window(int(total_frames), coverage, anchor, rng)
     candidates = start + np.arange(0, length, int(stride), dtype=np.int64)
-    k = len(candidates)
-    if k >= clip_len:
-        positions = np.floor(np.linspace(0, k - 1, clip_len)).astype(np.int64) if clip_len > 1 else np.zeros(1, int)
-    else:
-        positions = (np.arange(clip_len, dtype=np.int64) * k) // clip_len
-    return candidates[positions]
+    return candidates[even_positions(len(candidates), int(clip_len))]
 
 
 def dense_indices(
@@ -147,21 +159,68 @@ def segment_indices(
     """
     _check_args(total_frames, coverage, stride, clip_len, anchor, rng)
     start, length = coverage_window(int(total_frames), coverage, anchor, rng)
-    seg = length / clip_len
     if anchor == "random":
+        seg = length / clip_len
         offsets = np.arange(clip_len) * seg + rng.uniform(0, seg, size=clip_len)
-    else:
-        offsets = np.arange(clip_len) * seg + seg / 2
-    relative = np.minimum(np.floor(offsets + 1e-9).astype(np.int64), length - 1)
+        relative = np.minimum(np.floor(offsets).astype(np.int64), length - 1)
+    else:  # floor((i + 1/2) * L / N), in integers
+        relative = ((2 * np.arange(clip_len, dtype=np.int64) + 1) * length) // (2 * clip_len)
     return start + relative
 
 
-Sampler = Callable[..., np.ndarray]
+def spacing_budget_indices(
+    total_frames: int,
+    spacing: int,
+    budget: int,
+    clip_len: int,
+    anchor: str = "center",
+    rng: np.random.Generator | None = None,
+    fit: bool = False,
+) -> np.ndarray | None:
+    """The ``spacing_budget`` sampler: ``budget`` distinct frames exactly ``spacing`` apart, spread evenly over
+    ``clip_len`` (each repeated evenly, never truncated). The run spans ``(budget - 1) * spacing + 1`` frames,
+    placed by ``anchor`` (``center`` by default; ``random`` when training).
+
+    A video shorter than the span gives ``None`` (left out of the cell, never padded behind the user's back);
+    ``fit=True`` (training) instead takes the largest spacing that fits, and fewer frames when not even
+    spacing 1 does.
+
+    >>> spacing_budget_indices(20, 4, 3, 6, anchor="start").tolist()
+    [0, 0, 4, 4, 8, 8]
+    >>> spacing_budget_indices(20, 8, 4, 4) is None  # 25 frames needed
+    True
+    >>> spacing_budget_indices(20, 8, 4, 4, anchor="start", fit=True).tolist()  # spacing 6 fits
+    [0, 6, 12, 18]
+    """
+    _check_args(total_frames, 100.0, spacing, clip_len, anchor, rng)
+    if isinstance(budget, bool) or int(budget) != budget or not 1 <= budget <= clip_len:
+        raise ValueError(f"budget must be an integer in [1, clip_len={clip_len}], got {budget!r}")
+    spacing, budget, total_frames = int(spacing), int(budget), int(total_frames)
+    if (budget - 1) * spacing + 1 > total_frames:
+        if not fit:
+            return None
+        budget = min(budget, total_frames)
+        spacing = max(1, (total_frames - 1) // (budget - 1)) if budget > 1 else 1
+    span = (budget - 1) * spacing + 1
+    frames = _place(total_frames - span, anchor, rng) + spacing * np.arange(budget, dtype=np.int64)
+    return frames[even_positions(budget, int(clip_len))]
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """A registered sampler: its function, whether its variants have a ``budget`` (the spacing x budget axes)
+    instead of a coverage, and the anchor its evaluation variants use unless the recipe names one."""
+
+    function: Callable[..., np.ndarray | None]
+    takes_budget: bool = False
+    default_anchor: str = "start"
+
 
 SAMPLERS: dict[str, Sampler] = {
-    "coverage_stride": clip_indices,
-    "dense": dense_indices,
-    "segment": segment_indices,
+    "coverage_stride": Sampler(clip_indices),
+    "dense": Sampler(dense_indices),
+    "segment": Sampler(segment_indices),
+    "spacing_budget": Sampler(spacing_budget_indices, takes_budget=True, default_anchor="center"),
 }
 
 
@@ -171,81 +230,3 @@ def get_sampler(name: str) -> Sampler:
         return SAMPLERS[name]
     except KeyError:
         raise ValueError(f"unknown sampler {name!r}; known samplers: {', '.join(SAMPLERS)}") from None
-
-
-def _format_number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", "p")
-
-
-@dataclass(frozen=True)
-class SamplingVariant:
-    """One cell of the sampling grid. ``name`` is stable and file-name safe (``cov25_s4``, ``dense_cov50_s2_center``)."""
-
-    coverage: float = 100.0
-    stride: int = 1
-    sampler: str = "coverage_stride"
-    anchor: str = "start"
-
-    def __post_init__(self) -> None:
-        get_sampler(self.sampler)
-        _check_args(1, self.coverage, self.stride, 1, self.anchor, rng=np.random.default_rng(0))
-
-    @property
-    def name(self) -> str:
-        parts = [] if self.sampler == "coverage_stride" else [self.sampler]
-        parts += [f"cov{_format_number(self.coverage)}", f"s{self.stride}"]
-        if self.anchor != "start":
-            parts.append(self.anchor)
-        return "_".join(parts)
-
-    def indices(self, total_frames: int, clip_len: int, rng: np.random.Generator | None = None) -> np.ndarray:
-        return get_sampler(self.sampler)(total_frames, self.coverage, self.stride, clip_len, self.anchor, rng)
-
-
-def build_grid(
-    coverages: Iterable[float] = DEFAULT_COVERAGES,
-    strides: Iterable[int] = DEFAULT_STRIDES,
-    sampler: str = "coverage_stride",
-    anchor: str = "start",
-) -> list[SamplingVariant]:
-    """All (coverage, stride) variants, coverage-major; duplicates removed, order kept.
-
-    >>> [v.name for v in build_grid([25, 100], [1, 4])]
-    ['cov25_s1', 'cov25_s4', 'cov100_s1', 'cov100_s4']
-    """
-    coverages, strides = list(coverages), list(strides)
-    if not coverages or not strides:
-        raise ValueError(f"the sampling grid is empty (coverages={coverages}, strides={strides})")
-    grid = [SamplingVariant(float(c), int(s), sampler, anchor) for c in coverages for s in strides]
-    return list(dict.fromkeys(grid))
-
-
-@dataclass(frozen=True)
-class ClipFacts:
-    """What a clip shows: distinct frames, frames spanned (first to last, inclusive), and in seconds."""
-
-    distinct_frames: int
-    span_frames: int
-    span_seconds: float
-    median_spacing: float  # median gap between consecutive distinct frames (nan with one distinct frame)
-
-
-def clip_facts(indices: Sequence[int] | np.ndarray, fps: float | None = None) -> ClipFacts:
-    """Facts about sampled ``indices``; ``span_seconds`` is ``span_frames / fps`` (nan without fps).
-
-    >>> clip_facts([0, 0, 4, 4, 8], fps=25.0)
-    ClipFacts(distinct_frames=3, span_frames=9, span_seconds=0.36, median_spacing=4.0)
-    """
-    distinct = np.unique(np.asarray(indices, dtype=np.int64))
-    if distinct.size == 0:
-        raise ValueError("clip_facts needs at least one index")
-    span = int(distinct[-1] - distinct[0] + 1)
-    spacing = float(np.median(np.diff(distinct))) if distinct.size > 1 else math.nan
-    seconds = span / fps if fps else math.nan
-    return ClipFacts(int(distinct.size), span, seconds, spacing)
-
-
-def union_indices(index_sets: Iterable[np.ndarray]) -> np.ndarray:
-    """Sorted unique frames needed by several clips of one video: decode these once, gather each clip from them."""
-    arrays = [np.asarray(a, dtype=np.int64) for a in index_sets]
-    return np.unique(np.concatenate(arrays)) if arrays else np.empty(0, np.int64)

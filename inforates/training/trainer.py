@@ -24,8 +24,8 @@ from transformers import EvalPrediction, PreTrainedModel, Trainer, TrainerCallba
 from ..configs import DataArguments, SamplingArguments
 from ..data.collator import VideoCollator
 from ..data.transforms import ProcessorSettings
+from ..errors import RecipeError
 from ..metrics import load_video_metric
-from ..sampling import SamplingVariant
 
 
 logger = logging.getLogger(__name__)
@@ -42,15 +42,12 @@ def make_collators(
     skip_log=None,
 ) -> tuple[VideoCollator, VideoCollator]:
     """(train collator, evaluation collator) for a recipe."""
-    train_variants = [
-        SamplingVariant(coverage, stride, sampling.sampler, "random")
-        for coverage in sampling.train_coverage
-        for stride in sampling.train_stride
-    ]
-    eval_anchor = sampling.anchor if sampling.anchor != "random" else "center"
-    eval_variant = SamplingVariant(
-        sampling.validation_coverage, sampling.validation_stride, sampling.sampler, eval_anchor
-    )
+    train_variants, eval_variant = sampling.train_variants(), sampling.validation_variant()
+    for variant in (*train_variants, eval_variant):
+        try:
+            variant.check(clip_len)
+        except ValueError as err:
+            raise RecipeError(f"budgets: {err}") from None
     common = {
         "settings": settings,
         "clip_len": clip_len,
