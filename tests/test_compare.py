@@ -52,11 +52,12 @@ def test_outputs_written(simulated):
     out = simulated["out"]
     for name in ("statistical_results.json", "multimodel_analysis.json", "report.md", "accuracy_by_variant.csv",
                  "summary_statistics_by_coverage.csv", "pairwise_variants_mcnemar.csv", "pairwise_models_mcnemar.csv",
-                 "pairwise_coverage_nemenyi.csv", "pairwise_coverage_welch.csv", "class_sensitivity.csv"):  # fmt: skip
+                 "pairwise_coverage_nemenyi.csv", "pairwise_coverage_welch.csv", "class_sensitivity.csv",
+                 "attribution.csv", "matched_evidence.csv", "rm_anova.csv"):  # fmt: skip
         assert (out / name).is_file(), name
     for model in ("alpha", "beta", "gamma"):  # names from the parquet's model column, not the run_* dirs
         for fig in ("accuracy_heatmap", "accuracy_vs_coverage", "per_class_distribution_by_coverage",
-                    "per_class_representative", "aliasing_drop_hist"):  # fmt: skip
+                    "per_class_representative", "aliasing_drop_hist", "accuracy_vs_spacing_seconds"):  # fmt: skip
             assert (out / "figures" / model / f"{fig}.png").is_file() and (
                 out / "figures" / model / f"{fig}.svg"
             ).is_file()
@@ -74,6 +75,9 @@ def test_statistical_results_sections(simulated):
     alpha = paired["per_model"]["alpha"]
     assert alpha["cochran_q"] == pytest.approx(cochran_q(simulated["pred"], "alpha"))
     assert alpha["pairwise_mcnemar"]["tests"] == 300
+    assert set(alpha["attribution"]["predictors"]) == {"log2_spacing_seconds", "log2_distinct_frames", "span_tenths"}
+    assert alpha["matched_evidence"]["headline"]["coverage"] == 100 and alpha["rm_anova"]["n_videos"] == 150
+    assert alpha["cochran_q"]["log10_p"] == pytest.approx(np.log10(alpha["cochran_q"]["p_value"]))
     assert set(paired["across_models"]) == {"model_mcnemar", "logistic_interaction", "friedman_models"}
     assert set(paper["beta"]) >= {"anova_coverage", "anova_stride", "aliasing_sensitivity", "variance_homogeneity",
                                   "effect_sizes", "pairwise_coverage"}  # fmt: skip
@@ -105,12 +109,14 @@ def test_report_embeds_figures_and_states_findings(simulated):
     out = simulated["out"]
     report = (out / "report.md").read_text()
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
-    assert len(images) == 3 * 5 + 4
+    assert len(images) == 3 * 6 + 4
     assert all((out / path).is_file() and not Path(path).is_absolute() for path in images)
     multimodel = json.loads((out / "multimodel_analysis.json").read_text())
     for model, best in multimodel["best"].items():
         assert f"{model} reaches its best accuracy, {best['accuracy']:.3f}" in report
     assert "Cochran's Q" in report and "McNemar" in report and "Wald chi2" in report and "## Paper protocol" in report
+    assert "## Stride among unpadded clips (matched evidence)" in report and "Repeated-measures ANOVA" in report
+    assert "p = 0.000" not in report and "| 0.000 |" not in report.split("## Paper protocol")[1]
 
 
 def test_protocols_select_sections(tmp_path, simulated):
@@ -159,6 +165,9 @@ def test_compare_on_the_2025_ucf101_tables(tmp_path):
     assert {"Cochran's Q", "McNemar between models", "logistic model x coverage x stride"} <= skipped
     report = (out / "report.md").read_text()
     assert "## Not computed" in report and "needs per-video predictions" in report
+    paper_table = report.split("## Paper protocol")[1].split("\n\n")[1]
+    assert "| timesformer | 8.138 | 2.3e-06 |" in paper_table and "0.000" not in paper_table  # p, not 0.000
+    assert "p = 2.3e-06" in report  # the finding's sentence
     assert (out / "figures" / "critical_difference_models.png").is_file()
     welch = pd.read_csv(out / "pairwise_coverage_welch.csv")
     assert len(welch) == 3 * 10
@@ -216,3 +225,37 @@ def test_entry_points(tmp_path):
     write_run(tmp_path / "solo", pred)
     assert cli.main(["compare", "--runs", str(tmp_path / "solo"), "--out", str(tmp_path / "o"), "--n-boot", "20"]) == 0
     assert (tmp_path / "o" / "report.md").is_file()
+
+
+def test_report_states_each_cells_facts_aliases_and_mixed_protocols(tmp_path):
+    """Cells that repeat an earlier cell's frames are reported (facts table, same_frames_as) and not tested again;
+    runs of different test protocols are named as such in the report."""
+    from inforates.sampling import build_grid, frames_text
+
+    pred = simulate_predictions({"alpha": (0.9, 0.2, 0.05), "beta": (0.85, 0.1, 0.02)}, n_classes=4,
+                                videos_per_class=10, coverages=(75, 100), strides=(1, 16), seed=3)  # fmt: skip
+    lengths = {v: 48 for v in pred["video_id"].unique()}
+    variants = {v.name: v for v in build_grid([75, 100], [1, 16])}
+    pred = pred.assign(
+        clip_len=8,
+        too_short=False,
+        frames=[frames_text(variants[v].indices(lengths[i], 8)) for v, i in zip(pred["variant"], pred["video_id"])],
+    )
+    # the facts follow from the frames: 48-frame videos, an 8-frame model
+    for column, values in (("distinct_frames", {"cov75_s1": 8, "cov75_s16": 3, "cov100_s1": 8, "cov100_s16": 3}),):
+        pred[column] = pred["variant"].map(values)
+    runs = {"alpha": {"protocol": "whole videos"}, "beta": {"protocol": "segments of 50 frames"}}
+    for model, df in pred.groupby("model"):
+        write_run(tmp_path / "eval" / model, df.reset_index(drop=True), runs[model])
+    out = tmp_path / "compare"
+    assert compare.main(["--runs", str(tmp_path / "eval"), "--out", str(out), "--n-boot", "50"]) == 0
+    facts = pd.read_csv(out / "cell_facts.csv", keep_default_na=False)
+    alpha = facts[facts["model"] == "alpha"].set_index("variant")
+    assert alpha.loc["cov100_s16", "same_frames_as"] == "cov75_s16" and alpha.loc["cov100_s1", "same_frames_as"] == ""
+    results = json.loads((out / "statistical_results.json").read_text())
+    assert results["cell_facts"]["per_model"]["alpha"]["aliases"] == {"cov100_s16": "cov75_s16"}
+    assert results["paired"]["per_model"]["alpha"]["pairwise_mcnemar"]["tests"] == 3  # 3 distinct cells, not 4
+    report = (out / "report.md").read_text()
+    assert "**Mixed test protocols.**" in report and "segments of 50 frames" in report
+    assert "| `cov100_s16` |" in report and "`cov75_s16` |" in report
+    assert "cov100_s16 = cov75_s16" in report  # the finding names the alias

@@ -87,7 +87,9 @@ def test_the_exact_design_and_seconds_parse_into_their_grids(tmp_path):
     exact = parse_recipe(["--config", write(tmp_path, "sampler: spacing_budget\nspacings: [1, 4]\nbudgets: [4, 8]\n")])
     assert [v.name for v in exact.sampling.grid()] == ["d1_k4", "d4_k4", "d1_k8", "d4_k8"]
     assert exact.sampling.validation_variant().anchor == "center" and exact.sampling.train_variants()[0].budget == 8
-    seconds = parse_recipe(["--config", write(tmp_path, "spacing_unit: seconds\ncoverages: [100]\nstrides: [0.04, 0.16]\n")])
+    seconds = parse_recipe(
+        ["--config", write(tmp_path, "spacing_unit: seconds\ncoverages: [100]\nstrides: [0.04, 0.16]\n")]
+    )
     assert [v.name for v in seconds.sampling.grid()] == ["cov100_s0p04s", "cov100_s0p16s"]
     default = parse_recipe(["--output_dir", str(tmp_path)])
     assert len(default.sampling.grid()) == 25 and default.sampling.grid()[0].name == "cov10_s1"

@@ -33,7 +33,13 @@ def test_accuracy_heatmap_annotates_every_cell(tables):
     assert ax.get_title() == "alpha: accuracy by coverage and stride"
     cells = tables["results"][tables["results"]["model"] == "alpha"]
     assert len(ax.texts) == 25
-    assert sorted(float(t) for t in _texts(ax)) == pytest.approx(sorted(cells["accuracy"].round(3)), abs=5e-4)
+    assert sorted(float(t.split("\n")[0]) for t in _texts(ax)) == pytest.approx(
+        sorted(cells["accuracy"].round(3)), abs=5e-4
+    )
+    facts = cells.set_index("variant").loc["cov100_s1"]
+    assert f"{facts['distinct_frames']:.3g} fr, {facts['spacing_seconds']:.2g} s" in [
+        t.split("\n")[1] for t in _texts(ax)
+    ]  # each cell's distinct frames and spacing under its accuracy
     assert [t.get_text() for t in ax.get_yticklabels()] == ["100", "75", "50", "25", "10"]  # high coverage on top
     assert len(fig.axes) == 2  # the colour bar
 
@@ -168,6 +174,6 @@ def test_heatmap_text_colour_follows_the_scale(tables):
     ax = plots.accuracy_heatmap(tables["results"], "alpha").axes[0]
     mid = (cells.min() + cells.max()) / 2
     for text in ax.texts:
-        value = float(text.get_text())
+        value = float(text.get_text().split("\n")[0])
         if abs(value - mid) > 1e-3:  # dark cells get white text, light cells black
             assert text.get_color() == ("black" if value > mid else "white")

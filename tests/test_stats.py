@@ -336,6 +336,9 @@ def test_primary_grid_prefers_coverage_stride_start():
         "inforates.analysis.outputs",
         "inforates.analysis.report",
         "inforates.analysis.reference_tables",
+        "inforates.analysis.pvalues",
+        "inforates.analysis.attribution",
+        "inforates.analysis.matched",
     ],
 )
 def test_docstring_examples(module):

@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from .entry import Entry, format_p
+from .entry import Entry
 from .needs import (
     FRIEDMAN_BLOCKS,
     MOTION_FREQUENCY,
@@ -20,6 +20,7 @@ from .needs import (
 )
 from .nyquist import nyquist_check
 from .paired import cochran_q, coverage_blocks, friedman_test, logistic_interaction, model_mcnemar, pairwise_mcnemar
+from .pvalues import p_of
 
 
 def _friedman_json(result: dict) -> dict:
@@ -47,7 +48,7 @@ def _cochran_finding(analysis, model) -> list[str]:
         return []
     verdict = "change" if q["p_value"] < 0.05 else "do not detectably change"
     return [f"The sampling variants {verdict} {model}'s accuracy on the same {q['n']} videos "
-            f"(Cochran's Q = {q['statistic']:.1f}, df {q['df']}, {format_p(q['p_value'])})."]  # fmt: skip
+            f"(Cochran's Q = {q['statistic']:.1f}, df {q['df']}, {p_of(q)})."]  # fmt: skip
 
 
 COCHRAN_Q = Entry(
@@ -100,7 +101,7 @@ def _friedman_coverage_finding(analysis, model) -> list[str]:
         return []
     verdict = "changes" if fr["p_value"] < 0.05 else "does not detectably change"
     return [f"Coverage {verdict} {model}'s per-class accuracy (Friedman chi2 = {fr['statistic']:.1f}, "
-            f"{format_p(fr['p_value'])}, Kendall's W = {fr['kendalls_w']:.2f} over {fr['n_blocks']} classes)."]  # fmt: skip
+            f"{p_of(fr)}, Kendall's W = {fr['kendalls_w']:.2f} over {fr['n_blocks']} classes)."]  # fmt: skip
 
 
 FRIEDMAN_COVERAGE = Entry(
@@ -153,7 +154,7 @@ def _logistic_finding(analysis) -> list[str]:
         t = logit["interaction_tests"][key]
         verdict = "differs" if t["p_value"] < 0.05 else "does not detectably differ"
         out.append(f"The effect of {what} on correctness {verdict} between models (GEE logistic model, "
-                   f"Wald chi2 = {t['chi2']:.1f}, df {t['df']}, {format_p(t['p_value'])}).")  # fmt: skip
+                   f"Wald chi2 = {t['chi2']:.1f}, df {t['df']}, {p_of(t)}).")  # fmt: skip
     return out
 
 
@@ -176,7 +177,7 @@ def _draw_friedman_models(analysis, runs, save) -> None:
     from . import plots
 
     fr = analysis.extras["friedman_models"]
-    title = f"Models ranked on per-class accuracy (Friedman p = {fr['p_value']:.2g}, Nemenyi alpha 0.05)"
+    title = f"Models ranked on per-class accuracy (Friedman {p_of(fr)}, Nemenyi alpha 0.05)"
     save("critical_difference_models", plots.critical_difference(fr["mean_ranks"], fr["nemenyi"], title))
 
 
@@ -184,7 +185,7 @@ def _friedman_models_finding(analysis) -> list[str]:
     fr = analysis.statistical["paired"]["across_models"]["friedman_models"]
     best = min(fr["mean_ranks"], key=fr["mean_ranks"].get)
     return [f"Across classes, {best} has the best mean rank ({fr['mean_ranks'][best]:.2f}; Friedman "
-            f"{format_p(fr['p_value'])})."]  # fmt: skip
+            f"{p_of(fr)})."]  # fmt: skip
 
 
 FRIEDMAN_MODELS = Entry(

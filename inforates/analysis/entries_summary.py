@@ -10,10 +10,18 @@ import pandas as pd
 
 from ..schema import primary_grid
 from .accuracy import accuracy_by_variant, best_variants
-from .entry import Entry, ci_text, format_p
+from .entry import Entry, ci_text
 from .needs import COVERAGES_25_100, EVERY_MODEL_PREDICTIONS, PER_CLASS, PER_CLASS_25_100, PREDICTIONS
 from .paper import paper_protocol, summary_by_coverage
-from .robustness import TIER_THRESHOLDS, aliasing_drop, auc_ranking, class_sensitivity, critical_coverage
+from .pvalues import p_of
+from .robustness import (
+    TIER_THRESHOLDS,
+    aliasing_drop,
+    auc_ranking,
+    class_sensitivity,
+    critical_coverage,
+    span_by_coverage,
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -70,7 +78,7 @@ def _paper_finding(analysis) -> list[str]:
         a = p.get("anova_coverage", {})
         if "f_statistic" in a:
             out.append(f"Paper protocol, {model}: one-way ANOVA across coverages at stride 8 gives "
-                       f"F = {a['f_statistic']:.2f}, {format_p(a['p_value'])}, eta2 = {a['eta_squared']:.3f}.")  # fmt: skip
+                       f"F = {a['f_statistic']:.2f}, {p_of(a)}, eta2 = {a['eta_squared']:.3f}.")  # fmt: skip
     return out
 
 
@@ -109,11 +117,21 @@ SUMMARY = Entry(
 def _ranking(ctx) -> None:
     complete = ctx.met(EVERY_MODEL_PREDICTIONS)  # ranking CIs need every model's videos
     grid = primary_grid(ctx.inputs.predictions) if complete else None
-    ranking = auc_ranking(ctx.inputs.results, grid, n_boot=ctx.n_boot, seed=ctx.seed)
+    # The span axis: every cell's median clip span (results, aliased cells included) of the models with predictions.
+    predicted = [r.name for r in ctx.inputs.runs if r.predictions is not None]
+    results = ctx.inputs.results
+    spans = span_by_coverage(results[results["model"].isin(predicted)]) if predicted else None
+    ranking = auc_ranking(ctx.inputs.results, grid, n_boot=ctx.n_boot, seed=ctx.seed, spans=spans)
     ctx.multimodel["ranking"] = ranking.to_dict(orient="records")
-    ctx.multimodel["ranking_definition"] = ("normalised AUC: area under accuracy (mean over strides) vs coverage / "
-                                            "coverage range; relative_auc = auc / best cell; p_rank1: share of "
-                                            "bootstrap draws ranked first")  # fmt: skip
+    ctx.multimodel["ranking_definition"] = (
+        "normalised AUC: area under accuracy (mean over strides) vs coverage / coverage range; relative_auc = auc / "
+        "best cell; p_rank1: share of bootstrap draws ranked first; auc_seconds: the same curve against the median "
+        "clip span in seconds at each coverage / that span's range"
+    )
+    if spans is not None:
+        ctx.multimodel["span_seconds_by_coverage"] = {
+            m: dict(zip((f"{c:g}" for c in d["coverage"]), d["span_seconds"])) for m, d in spans.groupby("model")
+        }
     ctx.extras["ranking"] = ranking
 
 
@@ -127,14 +145,35 @@ def _ranking_finding(analysis) -> list[str]:
         parts.append(f"{row['model']} ({row['auc']:.3f}{ci})")
     lead = ranking.iloc[0]
     share = "" if math.isnan(lead["p_rank1"]) else f"; {lead['model']} ranks first in {lead['p_rank1']:.0%} of draws"
-    return [f"Ranked by normalised area under accuracy vs coverage: {', '.join(parts)}{share}."]
+    out = [f"Ranked by normalised area under accuracy vs coverage: {', '.join(parts)}{share}."]
+    seconds = ranking[ranking["auc_seconds"].notna()].sort_values("auc_seconds", ascending=False)
+    if len(seconds) >= 2:
+        parts = []
+        for row in seconds.to_dict(orient="records"):
+            low, high = row["auc_seconds_low"], row["auc_seconds_high"]
+            ci = "" if math.isnan(low) else f", 95 % CI {low:.3f}-{high:.3f}"
+            parts.append(f"{row['model']} ({row['auc_seconds']:.3f}{ci})")
+        out.append(f"Over the clips' span in seconds instead of coverage: {', '.join(parts)}.")
+    return out
+
+
+def _draw_ranking(analysis, runs, save) -> None:
+    from . import plots
+
+    for run in runs:
+        if run.predictions is not None and {"median_spacing", "fps", "distinct_frames"} <= set(run.predictions):
+            figure = plots.accuracy_vs_spacing_seconds(run.predictions, run.name)
+            save(f"{run.name}/accuracy_vs_spacing_seconds", figure)
 
 
 RANKING = Entry(
     "ranking", "robustness ranking",
-    "How the models rank by the normalised area under accuracy vs coverage, with paired bootstrap CIs.",
-    _ranking, partial=(("bootstrap CIs of the robustness ranking", EVERY_MODEL_PREDICTIONS),),
-    json=("multimodel_analysis:ranking", "multimodel_analysis:ranking_definition"), finding=_ranking_finding,
+    "How the models rank by the normalised area under accuracy vs coverage (and vs span in seconds), with CIs.",
+    _ranking, partial=(("bootstrap CIs of the robustness ranking", EVERY_MODEL_PREDICTIONS),
+                       ("robustness over the span in seconds", PREDICTIONS)),
+    json=("multimodel_analysis:ranking", "multimodel_analysis:ranking_definition",
+          "multimodel_analysis:span_seconds_by_coverage"),
+    figures=("{model}/accuracy_vs_spacing_seconds",), draw=_draw_ranking, finding=_ranking_finding,
 )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ Nyquist check outside the synthetic benchmark). ``partial`` names parts of an en
 is met (the rest is computed anyway), listed as skipped otherwise.
 
     >>> format_p(0.0004), format_p(0.0312)
-    ('p < 0.001', 'p = 0.031')
+    ('p = 4.0e-04', 'p = 0.031')
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .inputs import Inputs, ModelRun
+from .pvalues import format_p
+
+
+__all__ = ["NEEDS_PREDICTIONS", "PROTOCOLS", "Analysis", "Context", "Entry", "Need", "ci_text", "format_p"]
 
 
 PROTOCOLS = ("paired", "paper", "both")
@@ -127,12 +131,6 @@ class Context:
 
     def skip(self, analysis: str, reason: str) -> None:
         self.analysis.skip(analysis, reason)
-
-
-def format_p(p: float) -> str:
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "p = n/a"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def ci_text(row: dict) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..schema import primary_grid
+from .attribution import FACT_COLUMNS, has_clip_facts
 from .entry import NEEDS_PREDICTIONS, Need
 from .inputs import has_motion_frequency
 from .paired import coverage_blocks
@@ -16,6 +18,10 @@ from .paired import coverage_blocks
 # ---------------------------------------------------------------------------------------------------------------
 def _covers(table: pd.DataFrame | None, *coverages: float) -> bool:
     return table is not None and set(coverages) <= set(table["coverage"])
+
+
+def _levels(run, column: str) -> int:
+    return primary_grid(run.predictions)[column].nunique() if run.predictions is not None else 0
 
 
 def _friedman_blocks(inputs, run) -> bool:
@@ -53,3 +59,15 @@ RUN_PER_CLASS = Need("the model's per-class table", "needs per-class tables", la
                      per_model=True)  # fmt: skip
 FRIEDMAN_BLOCKS = Need("3+ coverages and 2+ classes", "needs at least 3 coverages and 2 classes", _friedman_blocks,
                        per_model=True)  # fmt: skip
+CLIP_FACTS = Need(
+    "the clips' frame facts", f"needs the clips' frame facts ({', '.join(FACT_COLUMNS)}) in the predictions",
+    lambda i, r: has_clip_facts(r.predictions), per_model=True,
+)  # fmt: skip
+TWO_STRIDES = Need(
+    "2+ strides with distinct frames", "needs at least two strides and the clips' distinct_frames",
+    lambda i, r: _levels(r, "stride") >= 2 and "distinct_frames" in r.predictions.columns, per_model=True,
+)  # fmt: skip
+COVERAGE_STRIDE_GRID = Need(
+    "2+ coverages and 2+ strides", "needs at least two coverages and two strides",
+    lambda i, r: _levels(r, "coverage") >= 2 and _levels(r, "stride") >= 2, per_model=True,
+)  # fmt: skip

@@ -19,6 +19,7 @@ from scipy import stats as sps
 
 from ..schema import primary_grid, variant_table
 from .accuracy import cluster_ids
+from .pvalues import chi2_log10_p, chi2_p, f_p, log10_of, normal_p, p_fields
 
 
 MCNEMAR_EXACT_BELOW = 25  # exact binomial McNemar when the discordant pairs number fewer than this
@@ -49,15 +50,17 @@ def cochran_q(predictions: pd.DataFrame, model: str | None = None) -> dict:
     from statsmodels.stats.contingency_tables import cochrans_q as _cochrans_q
 
     matrix = correctness_matrix(predictions, model)
-    res = _cochrans_q(matrix.to_numpy())
-    return {"statistic": float(res.statistic), "df": int(res.df), "p_value": float(res.pvalue), "n": len(matrix)}
+    with np.errstate(divide="ignore", invalid="ignore"):  # every video ties across variants: statistic is nan
+        res = _cochrans_q(matrix.to_numpy())
+    return {"statistic": float(res.statistic), "df": int(res.df), **p_fields(*chi2_p(res.statistic, res.df)),
+            "n": len(matrix)}  # fmt: skip
 
 
 def mcnemar_counts(b: np.ndarray, c: np.ndarray, exact_below: int = MCNEMAR_EXACT_BELOW) -> pd.DataFrame:
     """McNemar tests from discordant counts ``b`` (first right, second wrong) and ``c`` (the reverse).
 
     Exact two-sided binomial test when ``b + c < exact_below``, else chi-square with continuity correction;
-    p = 1 when there is no discordant pair.
+    p = 1 when there is no discordant pair. ``log10_p`` keeps the size of a chi-square p that underflows.
     """
     b, c = np.asarray(b, float), np.asarray(c, float)
     n = b + c
@@ -66,6 +69,8 @@ def mcnemar_counts(b: np.ndarray, c: np.ndarray, exact_below: int = MCNEMAR_EXAC
     p_chi2 = sps.chi2.sf(chi2, 1)
     p_exact = np.minimum(1.0, 2 * sps.binom.cdf(np.minimum(b, c), n, 0.5))
     p = np.where(n == 0, 1.0, np.where(exact, p_exact, p_chi2))
+    log10_p, by_chi2 = log10_of(p), ~exact & (n > 0)
+    log10_p[by_chi2] = chi2_log10_p(chi2[by_chi2], 1)
     return pd.DataFrame(
         {
             "b": b.astype(int),
@@ -73,6 +78,7 @@ def mcnemar_counts(b: np.ndarray, c: np.ndarray, exact_below: int = MCNEMAR_EXAC
             "test": np.where(exact, "exact", "chi2"),
             "statistic": np.where(exact, np.minimum(b, c), chi2),
             "p_value": p,
+            "log10_p": log10_p,
         }
     )
 
@@ -121,7 +127,7 @@ def friedman_test(blocks: pd.DataFrame) -> dict:
     nemenyi.index = nemenyi.columns = conover.index = conover.columns = labels
     return {
         "statistic": float(res.statistic),
-        "p_value": float(res.pvalue),
+        **p_fields(*chi2_p(res.statistic, k - 1)),
         "df": k - 1,
         "n_blocks": n,
         "kendalls_w": float(res.statistic / (n * (k - 1))),
@@ -193,6 +199,7 @@ def logistic_interaction(predictions: pd.DataFrame) -> dict:
         idx = [i for i, name in enumerate(names) if "C(model)" in name and marker in name and ":" in name]
         tests[key] = wald_test(fit.params.to_numpy(), fit.cov_params().to_numpy(), idx)
     table = pd.DataFrame({"coef": fit.params, "se": fit.bse, "z": fit.tvalues, "p_value": fit.pvalues})
+    table["log10_p"] = [normal_p(z)[1] for z in fit.tvalues]
     return {"formula": formula, "n_obs": int(fit.nobs), "n_clusters": int(data["cluster"].nunique()),
             "interaction_tests": tests, "coefficients": table}  # fmt: skip
 
@@ -201,8 +208,57 @@ def wald_test(params: np.ndarray, cov: np.ndarray, index: Sequence[int]) -> dict
     """Joint Wald chi-square test that ``params[index]`` are all zero."""
     index = list(index)
     if not index:
-        return {"chi2": math.nan, "df": 0, "p_value": math.nan}
+        return {"chi2": math.nan, "df": 0, "p_value": math.nan, "log10_p": math.nan}
     b = params[index]
     v = cov[np.ix_(index, index)]
     chi2 = float(b @ np.linalg.pinv(v) @ b)
-    return {"chi2": chi2, "df": len(index), "p_value": float(sps.chi2.sf(chi2, len(index)))}
+    return {"chi2": chi2, "df": len(index), **p_fields(*chi2_p(chi2, len(index)))}
+
+
+def partial_eta_squared(f: float, df1: float, df2: float) -> float:
+    """SS_effect / (SS_effect + SS_error) from an F test: F df1 / (F df1 + df2)."""
+    return float(f * df1 / (f * df1 + df2)) if np.isfinite(f) else math.nan
+
+
+def rm_anova(predictions: pd.DataFrame, model: str | None = None) -> dict:
+    """Repeated-measures ANOVA of per-video correctness (0/1) over coverage x stride, video as subject, on the
+    videos complete in every cell of the coverage x stride grid.
+
+    The sums of squares of the balanced two-way within-subject design, each effect tested against its
+    effect x subject interaction -- the F tests of statsmodels' ``AnovaRM`` (which builds an OLS design with a
+    column per subject x cell, too large for thousands of videos), with partial eta^2 = F df1 / (F df1 + df2).
+    """
+    df = primary_grid(predictions if model is None else predictions[predictions["model"] == model])
+    coverages, strides = sorted(df["coverage"].unique()), sorted(df["stride"].unique())
+    wide = df.pivot_table(index="video_id", columns=["coverage", "stride"], values="correct", aggfunc="first")
+    wide = wide.reindex(columns=pd.MultiIndex.from_product([coverages, strides]))
+    complete = wide.dropna()
+    n, a, b = len(complete), len(coverages), len(strides)
+    out = {"n_videos": n, "incomplete_videos_dropped": len(wide) - n, "coverages": [float(c) for c in coverages],
+           "strides": [int(s) for s in strides], "effects": {}}  # fmt: skip
+    if n < 2 or a < 2 or b < 2:
+        return {**out, "skipped": "needs at least two complete videos, two coverages and two strides"}
+    y = complete.to_numpy(float).reshape(n, a, b)
+    m = y.mean()
+    m_s, m_a, m_b = y.mean(axis=(1, 2)), y.mean(axis=(0, 2)), y.mean(axis=(0, 1))
+    m_sa, m_sb, m_ab = y.mean(axis=2), y.mean(axis=1), y.mean(axis=0)
+    ss = {
+        "coverage": n * b * ((m_a - m) ** 2).sum(),
+        "stride": n * a * ((m_b - m) ** 2).sum(),
+        "coverage_x_stride": n * ((m_ab - m_a[:, None] - m_b[None, :] + m) ** 2).sum(),
+    }
+    error = {
+        "coverage": b * ((m_sa - m_s[:, None] - m_a[None, :] + m) ** 2).sum(),
+        "stride": a * ((m_sb - m_s[:, None] - m_b[None, :] + m) ** 2).sum(),
+    }
+    residual = y - m_sa[:, :, None] - m_sb[:, None, :] - m_ab[None] + m_s[:, None, None]
+    error["coverage_x_stride"] = ((residual + m_a[None, :, None] + m_b[None, None, :] - m) ** 2).sum()
+    dfs = {"coverage": (a - 1, (a - 1) * (n - 1)), "stride": (b - 1, (b - 1) * (n - 1)),
+           "coverage_x_stride": ((a - 1) * (b - 1), (a - 1) * (b - 1) * (n - 1))}  # fmt: skip
+    for effect, (df1, df2) in dfs.items():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = float((ss[effect] / df1) / (error[effect] / df2))
+        out["effects"][effect] = {"f_statistic": f, "df1": df1, "df2": df2, **p_fields(*f_p(f, df1, df2)),
+                                  "partial_eta_squared": partial_eta_squared(f, df1, df2),
+                                  "ss": float(ss[effect]), "ss_error": float(error[effect])}  # fmt: skip
+    return out

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .pvalues import f_p
 from .robustness import class_sensitivity
 
 
@@ -57,7 +58,9 @@ def paper_protocol(
             out[key] = {"skipped": f"needs at least two {label}"}
             continue
         res = sps.f_oneway(*groups.values())
+        df1, df2 = len(groups) - 1, sum(len(g) for g in groups.values()) - len(groups)
         out[key] = {"f_statistic": float(res.statistic), "p_value": float(res.pvalue),
+                    "log10_p": f_p(res.statistic, df1, df2)[1], "df": [df1, df2],
                     "eta_squared": eta_squared(list(groups.values())), "levels": [float(x) for x in groups]}  # fmt: skip
     try:
         drops = class_sensitivity(per_class, *drop)["drop"]
@@ -68,7 +71,9 @@ def paper_protocol(
         out["aliasing_sensitivity"] = {"skipped": f"needs coverages {drop[0]:g} and {drop[1]:g}"}
     if len(by_cov) >= 2:
         res = sps.levene(*by_cov.values())
-        out["variance_homogeneity"] = {"levene_statistic": float(res.statistic), "p_value": float(res.pvalue)}
+        df1, df2 = len(by_cov) - 1, sum(len(g) for g in by_cov.values()) - len(by_cov)
+        out["variance_homogeneity"] = {"levene_statistic": float(res.statistic), "p_value": float(res.pvalue),
+                                       "log10_p": f_p(res.statistic, df1, df2)[1]}  # fmt: skip
     else:
         out["variance_homogeneity"] = {"skipped": f"needs at least two coverages at stride {stride}"}
     effects = {}

@@ -7,8 +7,8 @@ Every function returns a :class:`matplotlib.figure.Figure`; :func:`save_figure` 
     >>> save_figure(fig, "out/figures/videomae/accuracy_heatmap", ["png"])  # doctest: +SKIP
     [PosixPath('out/figures/videomae/accuracy_heatmap.png')]
 
-Per model: ``accuracy_heatmap``, ``accuracy_vs_coverage``, ``per_class_distribution_by_coverage``,
-``per_class_representative``, ``aliasing_drop_hist``. Across models: ``comparison_accuracy_vs_coverage``,
+Per model: ``accuracy_heatmap``, ``accuracy_vs_coverage``, ``accuracy_vs_spacing_seconds``,
+``per_class_distribution_by_coverage``, ``per_class_representative``, ``aliasing_drop_hist``. Across models: ``comparison_accuracy_vs_coverage``,
 ``comparison_heatmaps``, ``comparison_best_accuracy``, ``critical_difference``. The synthetic benchmark:
 ``aliasing_collapse``.
 """
@@ -20,12 +20,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from ..aliasing import direction_visible
 from ..schema import wilson_interval
+from .attribution import clip_facts
 from .nyquist import aliasing_table
 from .paired import coverage_blocks
 from .robustness import TIER_THRESHOLDS
@@ -62,9 +64,20 @@ def _interval(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------------------------------------------
 # Per model
 # ---------------------------------------------------------------------------------------------------------------
-def _draw_heatmap(ax, results: pd.DataFrame, norm: Normalize):
+def _draw_heatmap(ax, results: pd.DataFrame, norm: Normalize, facts: bool = False):
+    """Accuracy per cell; with ``facts`` (and the results' fact columns), each cell's distinct frames and spacing in
+    seconds under it, so that a stride cell that pads is visible as such."""
     wide = results.pivot_table(index="coverage", columns="stride", values="accuracy", aggfunc="mean")
     wide = wide.sort_index(ascending=False).sort_index(axis=1)
+    notes = None
+    if (
+        facts
+        and {"distinct_frames", "spacing_seconds"} <= set(results.columns)
+        and results["distinct_frames"].notna().any()
+    ):
+        cells = results.set_index(["coverage", "stride"])
+        notes = {key: f"{row.distinct_frames:.3g} fr, {row.spacing_seconds:.2g} s" for key, row in cells.iterrows()
+                 if pd.notna(row.distinct_frames)}  # fmt: skip
     image = ax.imshow(wide.to_numpy(), cmap=CMAP, norm=norm, aspect="auto")
     ax.set_xticks(range(wide.shape[1]), [str(s) for s in wide.columns])
     ax.set_yticks(range(wide.shape[0]), [_fmt(c) for c in wide.index])
@@ -76,17 +89,20 @@ def _draw_heatmap(ax, results: pd.DataFrame, norm: Normalize):
             value = wide.iat[i, j]
             if np.isfinite(value):
                 color = "black" if value > mid else "white"
-                ax.text(j, i, f"{value:.3f}", ha="center", va="center", color=color, fontsize=8)
+                note = (notes or {}).get((wide.index[i], wide.columns[j]))
+                text = f"{value:.3f}" + (f"\n{note}" if note else "")
+                ax.text(j, i, text, ha="center", va="center", color=color, fontsize=8 if note is None else 6.5)
     return image
 
 
 def accuracy_heatmap(results: pd.DataFrame, model: str) -> Figure:
-    """Coverage x stride accuracy of one model, each cell annotated."""
+    """Coverage x stride accuracy of one model, each cell annotated with its accuracy and, where the results have
+    them, its distinct frames and median spacing in seconds (docs/sampling.md)."""
     df = results[results["model"] == model]
-    fig = Figure(figsize=(6.4, 4.8), layout="constrained")
+    fig = Figure(figsize=(7.2, 5.2), layout="constrained")
     ax = fig.add_subplot()
     norm = Normalize(df["accuracy"].min(), df["accuracy"].max())
-    image = _draw_heatmap(ax, df, norm)
+    image = _draw_heatmap(ax, df, norm, facts=True)
     fig.colorbar(image, ax=ax, label=ACCURACY_LABEL)
     ax.set_title(f"{model}: accuracy by coverage and stride")
     return fig
@@ -108,6 +124,47 @@ def accuracy_vs_coverage(accuracy: pd.DataFrame, model: str) -> Figure:
     ax.set_xticks(sorted(df["coverage"].unique()))
     ax.grid(alpha=0.3)
     ax.legend(title="Stride", fontsize=8)
+    return fig
+
+
+def spacing_curves(predictions: pd.DataFrame, bins_per_octave: int = 2, min_clips: int = 5) -> pd.DataFrame:
+    """Accuracy per (distinct-frame count, spacing bin): clips binned by log2 of their spacing in seconds
+    (``bins_per_octave`` bins per doubling); bins with fewer than ``min_clips`` clips and clips with a single
+    distinct frame (no spacing) are left out. Columns: distinct_frames, spacing_seconds (the bin's median), accuracy,
+    n."""
+    facts = clip_facts(predictions).assign(correct=predictions["correct"].astype(float))
+    facts = facts[facts["spacing_seconds"] > 0]
+    facts = facts.assign(bin=np.floor(np.log2(facts["spacing_seconds"]) * bins_per_octave))
+    table = facts.groupby(["distinct_frames", "bin"]).agg(
+        spacing_seconds=("spacing_seconds", "median"), accuracy=("correct", "mean"), n=("correct", "size")
+    )
+    table = table[table["n"] >= min_clips].reset_index().drop(columns="bin")
+    return table.astype({"distinct_frames": int, "n": int})
+
+
+def accuracy_vs_spacing_seconds(predictions: pd.DataFrame, model: str) -> Figure:
+    """Accuracy against the spacing between sampled frames in seconds (log axis), one line per number of distinct
+    frames (:func:`spacing_curves`, every variant of the model), coloured by that number."""
+    from matplotlib.cm import ScalarMappable
+
+    table = spacing_curves(predictions[predictions["model"] == model])
+    fig = Figure(figsize=(6.8, 4.4), layout="constrained")
+    ax = fig.add_subplot()
+    counts = sorted(table["distinct_frames"].unique())
+    norm = Normalize(min(counts, default=1), max(max(counts, default=2), min(counts, default=1) + 1))
+    cmap = colormaps[CMAP]
+    for count in counts:
+        rows = table[table["distinct_frames"] == count].sort_values("spacing_seconds")
+        ax.plot(rows["spacing_seconds"], rows["accuracy"], marker="o", markersize=3, color=cmap(norm(count)),
+                label=f"{count} distinct")  # fmt: skip
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("Spacing between sampled frames (seconds, log scale)")
+    ax.set_ylabel(ACCURACY_LABEL)
+    ax.set_title(f"{model}: accuracy vs frame spacing, by distinct frames")
+    ax.grid(alpha=0.3, which="both")
+    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="Distinct frames in the clip")
     return fig
 
 

@@ -1,7 +1,7 @@
 """The analysis registry: every analysis ``inforates compare`` runs, in the order it runs them.
 
     >>> [entry.name for entry in ENTRIES][:3]
-    ['accuracy_by_variant', 'cochran_q', 'pairwise_mcnemar']
+    ['cell_facts', 'accuracy_by_variant', 'cochran_q']
 
 :func:`analyse` only iterates over :data:`ENTRIES`. Entries run protocol block by protocol block (consecutive
 entries of one ``protocol``); in each block, the entries the *kind* of inputs rules out (an unmet ``input`` need:
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .entries_facts import CELL_FACTS
 from .entries_paired import (
     COCHRAN_Q,
     FRIEDMAN_COVERAGE,
@@ -23,6 +24,7 @@ from .entries_paired import (
     NYQUIST,
     PAIRWISE_MCNEMAR,
 )
+from .entries_sampling import ATTRIBUTION, MATCHED_EVIDENCE, RM_ANOVA
 from .entries_summary import (
     ACCURACY,
     ALIASING_DROP,
@@ -38,10 +40,14 @@ from .inputs import Inputs, ModelRun
 
 
 ENTRIES: tuple[Entry, ...] = (
+    CELL_FACTS,
     ACCURACY,
     COCHRAN_Q,
     PAIRWISE_MCNEMAR,
     FRIEDMAN_COVERAGE,
+    ATTRIBUTION,
+    MATCHED_EVIDENCE,
+    RM_ANOVA,
     MODEL_MCNEMAR,
     LOGISTIC,
     FRIEDMAN_MODELS,
@@ -56,9 +62,9 @@ ENTRIES: tuple[Entry, ...] = (
 )
 # The order the report's findings are read in (entries left out follow, in ENTRIES order); consecutive per-model
 # entries are read model by model.
-FINDINGS_ORDER = ("best", "ranking", "aliasing_drop", "critical_coverage", "cochran_q", "pairwise_mcnemar",
-                  "friedman_coverage", "model_mcnemar", "logistic_interaction", "friedman_models",
-                  "class_sensitivity", "nyquist_check", "paper")  # fmt: skip
+FINDINGS_ORDER = ("cell_facts", "best", "ranking", "aliasing_drop", "critical_coverage", "cochran_q", "pairwise_mcnemar",
+                  "friedman_coverage", "rm_anova", "matched_evidence", "attribution", "model_mcnemar",
+                  "logistic_interaction", "friedman_models", "class_sensitivity", "nyquist_check", "paper")  # fmt: skip
 
 
 def _blocks(entries: tuple[Entry, ...]) -> list[list[Entry]]:
@@ -72,7 +78,9 @@ def _blocks(entries: tuple[Entry, ...]) -> list[list[Entry]]:
 
 
 def _skip(ctx: Context, entry: Entry, need, run: ModelRun | None = None) -> None:
-    title = need.skip_as or entry.title.format(model=run.name if run is not None else "")
+    # A per-model title skipped for every model at once drops its " ({model})".
+    title = need.skip_as or (entry.title.format(model=run.name) if run is not None
+                             else entry.title.replace(" ({model})", "").format(model=""))  # fmt: skip
     if need.skip_as and {"analysis": title, "reason": need.reason} in ctx.analysis.skipped:
         return  # a skip_as line is listed once for all the entries that share it
     ctx.skip(title, need.reason)

@@ -1,5 +1,6 @@
 """Robustness summaries of the coverage x stride grid: the ranking by normalised AUC (with paired bootstrap CIs),
-the aliasing drop, the critical coverage and the per-class sensitivity tiers.
+over coverage and, from per-video predictions, over the clips' span in seconds; the aliasing drop, the critical
+coverage and the per-class sensitivity tiers.
 """
 
 from __future__ import annotations
@@ -32,19 +33,47 @@ def normalised_auc(coverages: Sequence[float], accuracies: Sequence[float]) -> f
     return float(np.trapezoid(y, x) / (x[-1] - x[0]))
 
 
+def _normalised_aucs(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`normalised_auc` along the last axis of ``y`` (e.g. bootstrap draws) over one ``x`` axis."""
+    order = np.argsort(x)
+    x, y = x[order], y[..., order]
+    if len(x) < 2 or x[-1] == x[0]:
+        return y.mean(axis=-1)
+    return np.trapezoid(y, x, axis=-1) / (x[-1] - x[0])
+
+
+def span_by_coverage(table: pd.DataFrame | None) -> pd.DataFrame:
+    """Per model and coverage of the coverage x stride grid: the median ``span_seconds`` of the table's rows -- of
+    its clips (per-video predictions) or of its cells' median spans (a results table) -- over every stride; empty
+    without ``span_seconds``."""
+    columns = ["model", "coverage", "span_seconds"]
+    if table is None or "span_seconds" not in table.columns:
+        return pd.DataFrame(columns=columns)
+    grid = primary_grid(table)
+    grid = grid[grid["span_seconds"].notna()]
+    return grid.groupby(["model", "coverage"], sort=True)["span_seconds"].median().reset_index()[columns]
+
+
 def coverage_curve(results: pd.DataFrame) -> pd.DataFrame:
     """Models x coverages: accuracy averaged over strides (from a results table with model/coverage/accuracy)."""
     return results.pivot_table(index="model", columns="coverage", values="accuracy", aggfunc="mean").sort_index(axis=1)
 
 
 def auc_ranking(
-    results: pd.DataFrame, predictions: pd.DataFrame | None = None, n_boot: int = 1000, seed: int = 0
+    results: pd.DataFrame,
+    predictions: pd.DataFrame | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    spans: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Robustness ranking by normalised AUC of the stride-averaged accuracy-vs-coverage curve.
 
     ``relative_auc`` is the AUC over the model's best cell (1 = no loss at any coverage). With per-video
     ``predictions``, percentile CIs come from a paired cluster bootstrap (the same resampled videos for every
-    model), with ``p_rank1``: the share of draws in which the model ranks first.
+    model), with ``p_rank1``: the share of draws in which the model ranks first. ``spans``
+    (:func:`span_by_coverage`) puts the same curve on a seconds axis: ``auc_seconds`` is the area under accuracy
+    against the median clip span in seconds at each coverage, divided by that span's range (NaN for a model without
+    spans), with its CI from the same draws.
     """
     curve = coverage_curve(results)
     best = results.groupby("model")["accuracy"].max()
@@ -52,6 +81,15 @@ def auc_ranking(
     table["auc"] = [normalised_auc(curve.columns, row) for row in curve.to_numpy()]
     table["relative_auc"] = table["auc"] / best.reindex(table["model"]).to_numpy()
     table["auc_low"] = table["auc_high"] = table["p_rank1"] = math.nan
+    seconds = {}  # model -> median span in seconds per coverage of the curve
+    if spans is not None and len(spans):
+        wide = spans.pivot(index="model", columns="coverage", values="span_seconds").reindex(columns=curve.columns)
+        seconds = {m: wide.loc[m].to_numpy(float) for m in wide.index if wide.loc[m].notna().all()}
+    table["auc_seconds"] = [
+        float(_normalised_aucs(seconds[m], curve.loc[m].to_numpy(float))) if m in seconds else math.nan
+        for m in table["model"]
+    ]
+    table["auc_seconds_low"] = table["auc_seconds_high"] = math.nan
     if predictions is not None:
         grid = primary_grid(predictions)
         draws, models, variants = bootstrap_accuracies(grid, n_boot, seed)
@@ -64,6 +102,11 @@ def auc_ranking(
         table["auc_low"] = np.quantile(aucs, 0.025, axis=0)[order]
         table["auc_high"] = np.quantile(aucs, 0.975, axis=0)[order]
         table["p_rank1"] = np.bincount(aucs.argmax(axis=1), minlength=len(models))[order] / n_boot
+        for i, model in enumerate(models):
+            if model in seconds and np.array_equal(coverages, curve.columns.to_numpy(float)):
+                row = table.index[table["model"] == model]
+                draws_s = _normalised_aucs(seconds[model], per_cov[:, i, :])
+                table.loc[row, ["auc_seconds_low", "auc_seconds_high"]] = np.quantile(draws_s, [0.025, 0.975])
     table = table.sort_values("auc", ascending=False).reset_index(drop=True)
     table.insert(1, "rank", np.arange(1, len(table) + 1))
     return table

@@ -1,0 +1,182 @@
+"""What a clip's correctness depends on: the spacing between its frames, how many distinct frames it has, or how
+much of the video it spans. Per-clip facts from the predictions (``clip_facts``), padding (``clip_lengths``,
+``padded``) and a GEE logistic model of correctness on the three (``attribution``).
+
+    >>> df = pd.DataFrame({"model": "m", "distinct_frames": [8, 5, 8], "median_spacing": [2.0, 4.0, 1.0],
+    ...                    "fps": 25.0, "span_frames": [15, 17, 8], "total_frames": 50})
+    >>> clip_lengths(df).tolist(), padded(df).tolist()
+    ([8, 8, 8], [False, True, False])
+    >>> clip_facts(df)[["spacing_seconds", "span_share"]].round(2).values.tolist()
+    [[0.08, 0.3], [0.16, 0.34], [0.04, 0.16]]
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .accuracy import cluster_ids
+from .pvalues import normal_p
+
+
+FACT_COLUMNS = ("distinct_frames", "median_spacing", "fps", "span_frames", "total_frames")
+# predictor -> (what the report calls it, the unit its odds ratio is per)
+PREDICTORS = {
+    "log2_spacing_seconds": ("spacing", "per doubling of the spacing between frames (seconds)"),
+    "log2_distinct_frames": ("distinct frames", "per doubling of the distinct frames"),
+    "span_tenths": ("span", "per 10 % of the video spanned"),
+}
+COLLINEAR_R2 = 0.999  # a predictor this well explained by the ones kept before it is dropped
+MAX_ABS_COEF = 15.0  # |log OR| beyond this per unit: the fit is running off towards (quasi-)separation
+
+
+def has_clip_facts(predictions: pd.DataFrame | None) -> bool:
+    """Predictions carry the per-clip facts the attribution needs (``FACT_COLUMNS``)."""
+    return predictions is not None and all(
+        c in predictions.columns and predictions[c].notna().any() for c in FACT_COLUMNS
+    )
+
+
+def clip_lengths(predictions: pd.DataFrame) -> pd.Series:
+    """The model's input length per row: the ``clip_len`` column where present, else the model's (run's) largest
+    ``distinct_frames``."""
+    longest = predictions.groupby("model")["distinct_frames"].transform("max")
+    if "clip_len" in predictions.columns:
+        return predictions["clip_len"].fillna(longest).astype(int)
+    return longest.astype(int)
+
+
+def padded(predictions: pd.DataFrame) -> pd.Series:
+    """A clip is padded when it has fewer distinct frames than the model's input length."""
+    return predictions["distinct_frames"] < clip_lengths(predictions)
+
+
+def clip_facts(predictions: pd.DataFrame) -> pd.DataFrame:
+    """Per row: ``spacing_seconds`` (median_spacing / fps; NaN with one distinct frame), ``span_share``
+    (span_frames / total_frames), ``clip_len`` and ``padded``."""
+    facts = pd.DataFrame(index=predictions.index)
+    facts["distinct_frames"] = predictions["distinct_frames"].astype(float)
+    spacing = predictions["median_spacing"].astype(float) / predictions["fps"].astype(float)
+    facts["spacing_seconds"] = spacing.where(facts["distinct_frames"] > 1)
+    if {"span_frames", "total_frames"} <= set(predictions.columns):
+        facts["span_share"] = predictions["span_frames"].astype(float) / predictions["total_frames"].astype(float)
+    facts["clip_len"] = clip_lengths(predictions)
+    facts["padded"] = facts["distinct_frames"] < facts["clip_len"]
+    return facts
+
+
+def attribution_data(predictions: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The model's rows with their three predictors and cluster; rows with a single distinct frame (no spacing)
+    or missing facts are dropped. Returns ``(data, single_frame_rows_dropped)``."""
+    facts = clip_facts(predictions)
+    data = pd.DataFrame(
+        {
+            "correct": predictions["correct"].astype(float).to_numpy(),
+            "log2_spacing_seconds": np.log2(facts["spacing_seconds"].to_numpy()),
+            "log2_distinct_frames": np.log2(facts["distinct_frames"].to_numpy()),
+            "span_tenths": 10 * facts["span_share"].to_numpy(),
+            "cluster": cluster_ids(predictions).to_numpy(),
+        }
+    )
+    single = int((facts["distinct_frames"] <= 1).sum())
+    keep = (facts["distinct_frames"] > 1).to_numpy() & np.isfinite(data[list(PREDICTORS)].to_numpy()).all(axis=1)
+    return data[keep].reset_index(drop=True), single
+
+
+def screen_predictors(data: pd.DataFrame, names=tuple(PREDICTORS), r2_max: float = COLLINEAR_R2):
+    """Keep the predictors that vary and are not (almost) collinear with those kept before them, in order.
+    Returns ``(kept, {dropped: reason})``."""
+    kept, dropped = [], {}
+    for name in names:
+        x = data[name].to_numpy(float)
+        if np.ptp(x) == 0:
+            dropped[name] = f"constant: every clip has {name} = {x[0]:g}"
+            continue
+        if kept:
+            design = np.column_stack([np.ones(len(x)), data[kept].to_numpy(float)])
+            fitted = design @ np.linalg.lstsq(design, x, rcond=None)[0]
+            r2 = 1 - ((x - fitted) ** 2).sum() / ((x - x.mean()) ** 2).sum()
+            if r2 > r2_max:
+                dropped[name] = f"collinear with {', '.join(kept)} (R^2 = {r2:.4f})"
+                continue
+        kept.append(name)
+    return kept, dropped
+
+
+def _cluster_unit(predictions: pd.DataFrame) -> str:
+    """What :func:`~inforates.analysis.accuracy.cluster_ids` clusters by, in words."""
+    segments = "source_video" in predictions.columns and (predictions["source_video"] != predictions["video_id"]).any()
+    videos = "source videos" if segments else "videos"
+    if "group" not in predictions.columns:
+        return videos
+    named = predictions["group"].fillna("").astype(str) != ""
+    return "source groups" if named.all() else videos if not named.any() else f"source groups (else {videos})"
+
+
+def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -> dict:
+    """GEE logistic model of one model's correctness on log2 spacing in seconds, log2 distinct frames and span
+    (tenths of the video): binomial family, exchangeable working correlation within clusters (videos, or source
+    groups), robust errors. Odds ratios are per doubling (log2 predictors) and per 10 % of the video (span);
+    ``log_or_per_sd`` (log odds ratio per standard deviation of the predictor over these clips) orders the
+    drivers (``order``: those with p < 0.05 first). Constant or collinear predictors are dropped with their reason; a fit that separates or does not
+    converge is ``{"skipped": reason}``."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+    data, single = attribution_data(predictions)
+    out = {"n_rows": len(data), "n_clusters": int(data["cluster"].nunique()), "single_frame_rows_dropped": single,
+           "cluster_unit": _cluster_unit(predictions), "predictors": {}, "dropped": {}}  # fmt: skip
+    if len(data) == 0:
+        return {**out, "skipped": "no clip has two or more distinct frames"}
+    if data["correct"].nunique() < 2:
+        verdict = "correct" if data["correct"].iloc[0] else "wrong"
+        return {**out, "skipped": f"every clip is {verdict}: nothing to attribute"}
+    kept, out["dropped"] = screen_predictors(data)
+    if not kept:
+        return {**out, "skipped": "no predictor varies over the clips"}
+    exog = sm.add_constant(data[kept].to_numpy(float), has_constant="add")
+    groups = pd.factorize(data["cluster"])[0]
+    model = sm.GEE(data["correct"].to_numpy(), exog, groups=groups, family=sm.families.Binomial(),
+                   cov_struct=sm.cov_struct.Exchangeable())  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        try:
+            fit = model.fit()
+        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as err:
+            return {**out, "skipped": f"GEE fit failed: {err}"}
+    params, bse = np.asarray(fit.params, float), np.asarray(fit.bse, float)
+    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
+        return {**out, "skipped": "perfect separation: a predictor splits right from wrong clips"}
+    if not (np.isfinite(params).all() and np.isfinite(bse).all()) or np.abs(params[1:]).max() > max_abs_coef:
+        return {**out, "skipped": "quasi-perfect separation: the odds ratios run off to infinity"}
+    if not fit.converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        return {**out, "skipped": "GEE did not converge"}
+    for i, name in enumerate(kept, start=1):
+        p, log10_p = normal_p(params[i] / bse[i])
+        sd = float(data[name].std())
+        out["predictors"][name] = {
+            "label": PREDICTORS[name][0], "unit": PREDICTORS[name][1], "coef": float(params[i]),
+            "se": float(bse[i]), "odds_ratio": math.exp(params[i]), "ci_low": math.exp(params[i] - 1.959964 * bse[i]),
+            "ci_high": math.exp(params[i] + 1.959964 * bse[i]), "p_value": p, "log10_p": log10_p, "sd": sd,
+            "log_or_per_sd": float(params[i] * sd),
+        }  # fmt: skip
+    out["intercept"] = float(params[0])
+    out["working_correlation"] = float(np.atleast_1d(model.cov_struct.dep_params)[0])
+    fits = out["predictors"]  # significant first, each group by the size of its effect per standard deviation
+    out["order"] = sorted(fits, key=lambda n: (fits[n]["p_value"] >= 0.05, -abs(fits[n]["log_or_per_sd"])))
+    return out
+
+
+def attribution_table(result: dict, model: str) -> pd.DataFrame:
+    """``attribution.csv`` rows: one per predictor (dropped ones with their reason)."""
+    rows = [{"model": model, "predictor": name, **{k: v for k, v in fit.items() if k != "label"}, "dropped": ""}
+            for name, fit in result["predictors"].items()]  # fmt: skip
+    rows += [{"model": model, "predictor": name, "unit": PREDICTORS[name][1], "dropped": reason}
+             for name, reason in result["dropped"].items()]  # fmt: skip
+    table = pd.DataFrame(rows)
+    for key in ("n_rows", "n_clusters", "single_frame_rows_dropped", "cluster_unit"):
+        table[key] = result[key]
+    return table

@@ -1,0 +1,155 @@
+"""Matched evidence: does stride still matter once every clip has the model's full number of distinct frames?
+
+A clip is *padded* when it has fewer distinct frames than the model's input length (``clip_len``): a large
+stride runs out of candidates and repeats frames. Comparing strides over all clips then mixes the effect of the
+stride with that of padding (the 2025 study's stride 1 -> 16 drop of ~10.7 points was ~-0.5 among clips that
+never padded). ``matched_evidence`` compares strides at each coverage on the same unpadded videos.
+
+    >>> cells = pd.DataFrame({"video_id": ["a", "b", "a", "b"], "stride": [1, 1, 4, 4], "correct": [1, 1, 1, 0],
+    ...                       "cluster": ["a", "b", "a", "b"]})
+    >>> paired_drop(cells, 1, 4, n_boot=0)["drop"]
+    0.5
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..schema import primary_grid
+from .accuracy import cluster_ids
+from .attribution import clip_lengths
+from .paired import mcnemar_counts
+from .pvalues import chi2_p
+
+
+MIN_VIDEOS = 10  # a stride joins the matched comparison while this many videos stay unpadded in every stride
+
+
+def restore_aliased_cells(predictions: pd.DataFrame, results: pd.DataFrame | None) -> pd.DataFrame:
+    """Put back the cells the loader leaves out for giving every video exactly the frames of an earlier cell
+    (``same_frames_as`` in the results table): copies of that cell's rows under the alias's own grid columns. The
+    model saw the same input, so these are its outcomes; the coverage x stride comparisons need every cell.
+
+    >>> pred = pd.DataFrame({"model": "m", "video_id": ["a"], "variant": ["cov75_s16"], "coverage": [75.0],
+    ...                      "stride": [16], "correct": [True]})
+    >>> results = pd.DataFrame({"model": "m", "variant": ["cov75_s16", "cov100_s16"], "coverage": [75.0, 100.0],
+    ...                         "stride": [16, 16], "same_frames_as": ["", "cov75_s16"]})
+    >>> restore_aliased_cells(pred, results)[["variant", "coverage", "correct"]].values.tolist()
+    [['cov75_s16', 75.0, True], ['cov100_s16', 100.0, True]]
+    """
+    if results is None or "same_frames_as" not in results.columns:
+        return predictions
+    aliases = results[results["same_frames_as"].fillna("").astype(str) != ""]
+    grid = [c for c in ("sampler", "coverage", "stride", "budget", "spacing_unit", "anchor")
+            if c in results.columns and c in predictions.columns]  # fmt: skip
+    present = set(zip(predictions["model"], predictions["variant"]))
+    copies = []
+    for alias in aliases.to_dict(orient="records"):
+        model = alias.get("model", predictions["model"].iloc[0])
+        if (model, alias["variant"]) in present or (model, alias["same_frames_as"]) not in present:
+            continue
+        rows = predictions[(predictions["model"] == model) & (predictions["variant"] == alias["same_frames_as"])]
+        copies.append(rows.assign(variant=alias["variant"], **{c: alias[c] for c in grid}))
+    return pd.concat([predictions, *copies], ignore_index=True) if copies else predictions
+
+
+def _drop_draws(small: np.ndarray, large: np.ndarray, clusters: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
+    """Cluster-bootstrap draws of mean(small) - mean(large) over paired videos (resampling whole clusters)."""
+    codes, _ = pd.factorize(clusters)
+    k = codes.max() + 1
+    s, g, n = (np.bincount(codes, weights=w, minlength=k) for w in (small, large, np.ones(len(codes))))
+    rng = np.random.default_rng(seed)
+    weights = np.stack([np.bincount(rng.integers(0, k, k), minlength=k) for _ in range(n_boot)]).astype(float)
+    return (weights @ s - weights @ g) / (weights @ n)
+
+
+def paired_drop(cells: pd.DataFrame, small: int, large: int, n_boot: int = 1000, seed: int = 0) -> dict:
+    """Accuracy at stride ``small`` minus at stride ``large`` on the videos present at both (``cells``: video_id,
+    stride, correct, cluster), with a percentile cluster-bootstrap 95 % CI; positive = accuracy lost at the large
+    stride."""
+    wide = cells.pivot_table(index=["video_id", "cluster"], columns="stride", values="correct", aggfunc="first")
+    wide = wide[[small, large]].dropna().astype(float)
+    a, b = wide[small].to_numpy(), wide[large].to_numpy()
+    out = {"n_videos": len(wide), "accuracy_small": float(a.mean()) if len(a) else math.nan,
+           "accuracy_large": float(b.mean()) if len(b) else math.nan}  # fmt: skip
+    out["drop"] = out["accuracy_small"] - out["accuracy_large"]
+    draws = _drop_draws(a, b, wide.index.get_level_values("cluster").to_numpy(), n_boot, seed) if n_boot else []
+    low, high = np.quantile(draws, [0.025, 0.975]) if len(draws) else (math.nan, math.nan)
+    return {**out, "drop_low": float(low), "drop_high": float(high)}
+
+
+def _matched_strides(unpadded: pd.DataFrame, strides: list[int], min_videos: int) -> tuple[list[int], set]:
+    """Strides from the smallest up, while at least ``min_videos`` videos stay unpadded in all of them."""
+    by_stride = {s: set(unpadded.loc[unpadded["stride"] == s, "video_id"]) for s in strides}
+    chosen, common = [], None
+    for stride in strides:
+        both = by_stride[stride] if common is None else common & by_stride[stride]
+        if len(both) < min_videos:
+            break
+        chosen, common = [*chosen, stride], both
+    return chosen, common or set()
+
+
+def matched_evidence(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 0, min_videos: int = MIN_VIDEOS):
+    """Per coverage of one model's coverage x stride grid, among clips with no padding (distinct_frames ==
+    clip_len): the strides from the smallest up that keep ``min_videos`` videos unpadded in all of them; Cochran's
+    Q over those cells and McNemar smallest vs largest stride on those videos, and the matched stride drop
+    (accuracy at the smallest minus the largest stride) with its cluster-bootstrap CI, next to the *raw* drop
+    between the same two cells over all their clips. Returns ``(json, table)``; a coverage without two such
+    strides is listed under ``skipped``."""
+    from statsmodels.stats.contingency_tables import cochrans_q
+
+    grid = primary_grid(predictions)
+    clip_len = clip_lengths(grid)
+    cells = pd.DataFrame(
+        {
+            "video_id": grid["video_id"].astype(str).to_numpy(),
+            "coverage": grid["coverage"].to_numpy(),
+            "stride": grid["stride"].astype(int).to_numpy(),
+            "correct": grid["correct"].astype(int).to_numpy(),
+            "cluster": cluster_ids(grid).to_numpy(),
+            "clip_len": clip_len.to_numpy(),
+            "padded": (grid["distinct_frames"] < clip_len).to_numpy(),
+        }
+    )
+    rows, skipped = [], {}
+    for (clip_len, coverage), cell in cells.groupby(["clip_len", "coverage"], sort=True):
+        strides = sorted(cell["stride"].unique())
+        chosen, videos = _matched_strides(cell[~cell["padded"]], strides, min_videos)
+        key = f"{coverage:g}" if cells["clip_len"].nunique() == 1 else f"{coverage:g}/clip_len {clip_len}"
+        if len(chosen) < 2:
+            skipped[key] = (f"fewer than two strides keep {min_videos} videos unpadded "
+                            f"({clip_len} distinct frames) at coverage {coverage:g}")  # fmt: skip
+            continue
+        small, large = chosen[0], chosen[-1]
+        matched = cell[cell["video_id"].isin(videos) & cell["stride"].isin(chosen) & ~cell["padded"]]
+        matrix = matched.pivot_table(index="video_id", columns="stride", values="correct", aggfunc="first")
+        matrix = matrix[chosen].dropna().to_numpy(int)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = cochrans_q(matrix)
+        q_p, q_log10 = chi2_p(q.statistic, q.df)
+        b = int(((matrix[:, 0] == 1) & (matrix[:, -1] == 0)).sum())
+        c = int(((matrix[:, 0] == 0) & (matrix[:, -1] == 1)).sum())
+        mc = mcnemar_counts(np.array([b]), np.array([c])).iloc[0]
+        drop = paired_drop(matched, small, large, n_boot, seed)
+        raw = paired_drop(cell, small, large, n_boot, seed)
+        raw_large = cell[cell["stride"] == large]
+        rows.append({
+            "clip_len": int(clip_len), "coverage": float(coverage), "strides": " ".join(map(str, chosen)),
+            "stride_small": int(small), "stride_large": int(large), "n_videos": drop["n_videos"],
+            "accuracy_small": drop["accuracy_small"], "accuracy_large": drop["accuracy_large"], "drop": drop["drop"],
+            "drop_low": drop["drop_low"], "drop_high": drop["drop_high"], "raw_n_videos": raw["n_videos"],
+            "raw_accuracy_small": raw["accuracy_small"], "raw_accuracy_large": raw["accuracy_large"],
+            "raw_drop": raw["drop"], "raw_drop_low": raw["drop_low"], "raw_drop_high": raw["drop_high"],
+            "raw_padded_share_large": float(raw_large["padded"].mean()), "cochran_q": float(q.statistic),
+            "cochran_df": int(q.df), "cochran_p": q_p, "cochran_log10_p": q_log10, "mcnemar_b": b, "mcnemar_c": c,
+            "mcnemar_test": mc["test"], "mcnemar_statistic": float(mc["statistic"]), "mcnemar_p": float(mc["p_value"]),
+            "mcnemar_log10_p": float(mc["log10_p"]),
+        })  # fmt: skip
+    table = pd.DataFrame(rows)
+    # The headline: the highest coverage compared (the 2025 study read its stride effect at 100 %).
+    headline = max(rows, key=lambda r: (r["coverage"], r["n_videos"])) if rows else None
+    return {"min_videos": min_videos, "comparisons": rows, "skipped": skipped, "headline": headline}, table
