@@ -289,15 +289,16 @@ def test_registry_runs_the_sampling_entries_and_words_them():
     assert "attribution" not in an.statistical["paired"]["per_model"]["a"] and "rm_anova" in an.done
 
 
-def test_cells_left_out_as_aliases_are_restored_for_the_grid_analyses(table):
+def test_aliased_cells_stay_in_the_grid_analyses_and_leave_the_cell_counting_tests(table):
+    """A cell that repeats an earlier cell's frames keeps its place in the grid (rm-ANOVA stays complete) but is
+    not tested again: the McNemar family and Cochran's Q count the distinct cells only."""
     results = schema.results_table(table)
     results.loc[results["variant"] == "cov100_s16", "same_frames_as"] = "cov50_s16"  # as the loader marks it
-    kept = table[table["variant"] != "cov100_s16"]
-    restored = matched.restore_aliased_cells(kept, results)
-    copy = restored[restored["variant"] == "cov100_s16"].set_index("video_id")
-    source = kept[kept["variant"] == "cov50_s16"].set_index("video_id")
-    assert len(copy) == 40 and (copy["coverage"] == 100).all() and (copy["stride"] == 16).all()
-    assert copy["correct"].equals(source["correct"]) and copy["distinct_frames"].equals(source["distinct_frames"])
-    an = analyse([ModelRun("m", "hand", results, schema.per_class_table(kept), kept)], protocol="paired", n_boot=20)
-    assert an.statistical["paired"]["per_model"]["m"]["rm_anova"]["n_videos"] == 40  # complete again
-    assert matched.restore_aliased_cells(table, None) is table
+    run = ModelRun("m", "hand", results, schema.per_class_table(table), table)
+    assert "cov100_s16" not in set(run.tested["variant"]) and len(run.tested) == len(table) - 40
+    an = analyse([run], protocol="paired", n_boot=20)
+    per_model = an.statistical["paired"]["per_model"]["m"]
+    assert per_model["rm_anova"]["n_videos"] == 40  # every cell of the grid
+    cells = table["variant"].nunique() - 1
+    assert per_model["cochran_q"]["df"] == cells - 1
+    assert per_model["pairwise_mcnemar"]["tests"] == cells * (cells - 1) // 2

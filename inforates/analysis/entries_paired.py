@@ -39,7 +39,7 @@ def _long_matrix(matrix: pd.DataFrame, model: str, name: str) -> pd.DataFrame:
 # Paired tests within a model
 # ---------------------------------------------------------------------------------------------------------------
 def _cochran(ctx, run) -> None:
-    ctx.per_model(run.name)["cochran_q"] = cochran_q(run.predictions, run.name)
+    ctx.per_model(run.name)["cochran_q"] = cochran_q(run.tested, run.name)
 
 
 def _cochran_finding(analysis, model) -> list[str]:
@@ -59,7 +59,7 @@ COCHRAN_Q = Entry(
 
 
 def _pairwise(ctx, run) -> pd.DataFrame:
-    pw = pairwise_mcnemar(run.predictions, run.name)
+    pw = pairwise_mcnemar(run.tested, run.name)
     ctx.per_model(run.name)["pairwise_mcnemar"] = {"tests": len(pw), "significant_holm": int(pw["significant"].sum()),
                                                    "file": "pairwise_variants_mcnemar.csv"}  # fmt: skip
     return pw
@@ -117,7 +117,7 @@ FRIEDMAN_COVERAGE = Entry(
 # Paired tests across models
 # ---------------------------------------------------------------------------------------------------------------
 def _model_mcnemar(ctx) -> None:
-    mm = model_mcnemar(ctx.inputs.predictions)
+    mm = model_mcnemar(ctx.inputs.tested)
     ctx.tables["pairwise_models_mcnemar"] = mm
     ctx.paired["across_models"]["model_mcnemar"] = {"tests": len(mm), "significant_holm": int(mm["significant"].sum()),
                                                     "file": "pairwise_models_mcnemar.csv"}  # fmt: skip
@@ -139,7 +139,7 @@ MODEL_MCNEMAR = Entry(
 
 def _logistic(ctx) -> None:
     try:
-        logit = logistic_interaction(ctx.inputs.predictions)
+        logit = logistic_interaction(ctx.inputs.tested)
     except Exception as err:  # a singular design (e.g. a single coverage) must not sink the whole report
         ctx.skip("logistic model x coverage x stride", f"fit failed: {err}")
         return
@@ -198,7 +198,7 @@ FRIEDMAN_MODELS = Entry(
 
 
 def _nyquist(ctx) -> None:
-    ctx.paired["nyquist_check"] = nyquist_check(ctx.inputs.predictions, exclude=ctx.nyquist_exclude)
+    ctx.paired["nyquist_check"] = nyquist_check(ctx.inputs.tested, exclude=ctx.nyquist_exclude)
 
 
 def _draw_nyquist(analysis, runs, save) -> None:

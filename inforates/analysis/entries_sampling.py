@@ -11,7 +11,7 @@ import pandas as pd
 
 from .attribution import PREDICTORS, attribution, attribution_table
 from .entry import Entry
-from .matched import matched_evidence, restore_aliased_cells
+from .matched import matched_evidence
 from .needs import CLIP_FACTS, COVERAGE_STRIDE_GRID, PREDICTIONS, RUN_PREDICTIONS, TWO_STRIDES
 from .paired import rm_anova
 from .pvalues import format_p, p_of
@@ -29,7 +29,7 @@ SHORT_UNITS = {"log2_spacing_seconds": "per doubling", "log2_distinct_frames": "
 
 
 def _attribution(ctx, run) -> pd.DataFrame | None:
-    result = attribution(run.predictions)
+    result = attribution(run.tested)
     ctx.per_model(run.name)["attribution"] = result
     if "skipped" in result:
         ctx.skip(f"attribution ({run.name})", result["skipped"])
@@ -78,8 +78,7 @@ ATTRIBUTION = Entry(
 # Matched evidence: strides compared on clips without padding
 # ---------------------------------------------------------------------------------------------------------------
 def _matched(ctx, run) -> pd.DataFrame | None:
-    cells = restore_aliased_cells(run.predictions, run.results)
-    result, table = matched_evidence(cells, n_boot=ctx.n_boot, seed=ctx.seed)
+    result, table = matched_evidence(run.predictions, n_boot=ctx.n_boot, seed=ctx.seed)
     ctx.per_model(run.name)["matched_evidence"] = result
     if table.empty:
         ctx.skip(f"matched evidence ({run.name})",
@@ -123,7 +122,7 @@ EFFECT_NAMES = {"coverage": "coverage", "stride": "stride", "coverage_x_stride":
 
 
 def _rm_anova(ctx, run) -> pd.DataFrame | None:
-    result = rm_anova(restore_aliased_cells(run.predictions, run.results))
+    result = rm_anova(run.predictions)
     ctx.per_model(run.name)["rm_anova"] = result
     if "skipped" in result:
         ctx.skip(f"repeated-measures ANOVA ({run.name})", result["skipped"])

@@ -22,7 +22,8 @@ from .reference_tables import is_reference_folder, read_reference_folder
 
 @dataclass
 class ModelRun:
-    """One model's results: ``predictions`` (None for the 2025 tables), ``results`` and ``per_class``."""
+    """One model's results: ``predictions`` (None for the 2025 tables; the scored rows of every cell), ``results``
+    (every cell, with its facts) and ``per_class``. ``tested`` is what the tests that count cells use."""
 
     name: str
     source: Path
@@ -34,6 +35,11 @@ class ModelRun:
     @property
     def kind(self) -> str:
         return "predictions" if self.predictions is not None else "tables"
+
+    @property
+    def tested(self) -> pd.DataFrame | None:
+        """The predictions of the distinct cells (:func:`distinct_cells`)."""
+        return distinct_cells(self.predictions, self.results) if self.predictions is not None else None
 
 
 def _is_run_dir(path: Path) -> bool:
@@ -68,17 +74,23 @@ def load_run_dir(path: str | Path) -> list[ModelRun]:
     for name, pred in predictions.groupby("model", sort=False):
         pred = pred.reset_index(drop=True)
         # Derived from the predictions (primary coverage x stride grid), so every table agrees with them.
-        results = results_table(pred)
-        runs.append(ModelRun(str(name), path, results, per_class_table(pred), distinct_cells(pred, results), info))
+        runs.append(ModelRun(str(name), path, results_table(pred), per_class_table(pred), scored(pred), info))
     return runs
 
 
-def distinct_cells(predictions: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
-    """The predictions the statistics test: scored rows (no video too short for its cell) of the cells that do
-    not alias an earlier one (``same_frames_as`` empty): each distinct cell is counted once. The results table
-    keeps every cell, with its alias, for the report and the heatmaps."""
-    aliases = set(results.loc[results["same_frames_as"].fillna("") != "", "variant"])
-    return scored(predictions[~predictions["variant"].isin(aliases)]).reset_index(drop=True)
+def distinct_cells(predictions: pd.DataFrame, results: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows of the cells that do not alias an earlier one (``same_frames_as`` empty in ``results``): what the
+    tests that count cells (Cochran's Q, McNemar families, the GEE models, the Nyquist check) use, so that each
+    distinct cell is counted once. Curves and accuracies over the grid keep every cell."""
+    if results is None or "same_frames_as" not in results.columns:
+        return predictions
+    aliased = results[results["same_frames_as"].fillna("").astype(str) != ""]
+    keys = set(zip(aliased["model"], aliased["variant"])) if "model" in aliased else None
+    if keys is not None:
+        drop = pd.Series(list(zip(predictions["model"], predictions["variant"])), index=predictions.index).isin(keys)
+    else:
+        drop = predictions["variant"].isin(set(aliased["variant"]))
+    return predictions[~drop].reset_index(drop=True)
 
 
 def load_runs(paths: list[str | Path]) -> list[ModelRun]:
@@ -124,6 +136,12 @@ class Inputs:
     @property
     def models(self) -> list[str]:
         return [r.name for r in self.runs]
+
+    @property
+    def tested(self) -> pd.DataFrame | None:
+        """The predictions of every model's distinct cells (:func:`distinct_cells`), stacked."""
+        tested = [r.tested for r in self.runs if r.predictions is not None]
+        return pd.concat(tested, ignore_index=True) if tested else None
 
     @classmethod
     def stack(cls, runs: list[ModelRun]) -> Inputs:

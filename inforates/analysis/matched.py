@@ -28,34 +28,6 @@ from .pvalues import chi2_p
 MIN_VIDEOS = 10  # a stride joins the matched comparison while this many videos stay unpadded in every stride
 
 
-def restore_aliased_cells(predictions: pd.DataFrame, results: pd.DataFrame | None) -> pd.DataFrame:
-    """Put back the cells the loader leaves out for giving every video exactly the frames of an earlier cell
-    (``same_frames_as`` in the results table): copies of that cell's rows under the alias's own grid columns. The
-    model saw the same input, so these are its outcomes; the coverage x stride comparisons need every cell.
-
-    >>> pred = pd.DataFrame({"model": "m", "video_id": ["a"], "variant": ["cov75_s16"], "coverage": [75.0],
-    ...                      "stride": [16], "correct": [True]})
-    >>> results = pd.DataFrame({"model": "m", "variant": ["cov75_s16", "cov100_s16"], "coverage": [75.0, 100.0],
-    ...                         "stride": [16, 16], "same_frames_as": ["", "cov75_s16"]})
-    >>> restore_aliased_cells(pred, results)[["variant", "coverage", "correct"]].values.tolist()
-    [['cov75_s16', 75.0, True], ['cov100_s16', 100.0, True]]
-    """
-    if results is None or "same_frames_as" not in results.columns:
-        return predictions
-    aliases = results[results["same_frames_as"].fillna("").astype(str) != ""]
-    grid = [c for c in ("sampler", "coverage", "stride", "budget", "spacing_unit", "anchor")
-            if c in results.columns and c in predictions.columns]  # fmt: skip
-    present = set(zip(predictions["model"], predictions["variant"]))
-    copies = []
-    for alias in aliases.to_dict(orient="records"):
-        model = alias.get("model", predictions["model"].iloc[0])
-        if (model, alias["variant"]) in present or (model, alias["same_frames_as"]) not in present:
-            continue
-        rows = predictions[(predictions["model"] == model) & (predictions["variant"] == alias["same_frames_as"])]
-        copies.append(rows.assign(variant=alias["variant"], **{c: alias[c] for c in grid}))
-    return pd.concat([predictions, *copies], ignore_index=True) if copies else predictions
-
-
 def _drop_draws(small: np.ndarray, large: np.ndarray, clusters: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     """Cluster-bootstrap draws of mean(small) - mean(large) over paired videos (resampling whole clusters)."""
     codes, _ = pd.factorize(clusters)
