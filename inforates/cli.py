@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("inforates.evaluate", "evaluate checkpoints over the sampling grid"),
     "compare": ("inforates.compare", "statistics, plots and a report across evaluation runs"),
     "demo": ("inforates.demo", "the whole pipeline on the synthetic benchmark, CPU-sized"),
+    "pretrain-demo": ("inforates.pretrain_demo", "pretrain the demo's tiny checkpoints on another synthetic task"),
     "doctor": ("inforates.doctor", "check this machine (and a recipe) before a long run"),
 }
 
@@ -81,7 +82,7 @@ def sample_main(argv: list[str] | None = None) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ("-h", "--help"):
-        lines = [f"  {name:<9} {help_}" for name, (_, help_) in COMMANDS.items()]
+        lines = [f"  {name:<13} {help_}" for name, (_, help_) in COMMANDS.items()]
         print("usage: inforates <command> [options]   (inforates <command> --help for its options)\n")
         print("commands:\n" + "\n".join(lines))
         return 0 if argv else 2

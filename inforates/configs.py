@@ -102,6 +102,9 @@ class DataArguments:
     max_validation_videos: int | None = field(default=None, metadata={"help": "Seeded subset of validation."})
     synth_scale: float = field(default=1.0, metadata={"help": "Size of the synthetic benchmark when generated."})
     synth_seed: int = field(default=0, metadata={"help": "Seed of the synthetic benchmark when generated."})
+    synth_task: str = field(
+        default="aliasing", metadata={"help": "Task of the synthetic benchmark: aliasing (the demo's) or pretrain."}
+    )
     random_resized_crop: bool = field(default=True, metadata={"help": "Random resized crop when training."})
     crop_min_scale: float = field(default=0.5, metadata={"help": "Smallest area share of the random resized crop."})
     horizontal_flip: bool = field(
@@ -138,6 +141,7 @@ class DataArguments:
             _fail("synth_scale", self.synth_scale, "must be > 0")
         if not 0 <= self.synth_seed < 2**32:
             _fail("synth_seed", self.synth_seed, "a seed is an integer in [0, 2**32)")
+        _check_choice("synth_task", self.synth_task, ("aliasing", "pretrain"))
 
 
 @dataclass
@@ -163,6 +167,11 @@ class SamplingArguments:
     spacing_unit: str = field(
         default="frames", metadata={"help": f"Unit of strides and spacings: {', '.join(SPACING_UNITS)}."}
     )
+    eval_samplers: list[str] = field(
+        default_factory=list,
+        metadata={"help": "Samplers whose grids the evaluation runs, in order (default: sampler); e.g. "
+                          "[spacing_budget, coverage_stride] for the exact design beside the 2025 grid."},
+    )  # fmt: skip
     anchor: str | None = field(
         default=None,
         metadata={"help": f"Anchor when evaluating: {', '.join(ANCHORS)}; default: the sampler's (start; center "
@@ -184,13 +193,18 @@ class SamplingArguments:
         _check_choice("spacing_unit", self.spacing_unit, SPACING_UNITS)
         if self.anchor is not None:
             _check_choice("anchor", self.anchor, ANCHORS)
-        exact = SAMPLERS[self.sampler].takes_budget
-        axes = (("spacings", self.spacings), ("budgets", self.budgets)) if exact else (
-            ("coverages", self.coverages), ("strides", self.strides)
-        )  # fmt: skip
-        for key, values in axes:
-            if not values:
-                _fail(key, values, f"the {self.sampler} grid needs at least one value")
+        for name in self.eval_samplers:
+            _check_choice("eval_samplers", name, tuple(SAMPLERS))
+        if len(set(self.eval_samplers)) != len(self.eval_samplers):
+            _fail("eval_samplers", self.eval_samplers, "each sampler once")
+        for name in {self.sampler, *self.eval_samplers}:
+            exact = SAMPLERS[name].takes_budget
+            axes = (("spacings", self.spacings), ("budgets", self.budgets)) if exact else (
+                ("coverages", self.coverages), ("strides", self.strides)
+            )  # fmt: skip
+            for key, values in axes:
+                if not values:
+                    _fail(key, values, f"the {name} grid needs at least one value")
         for value in self.coverages:
             _check_coverage("coverages", value)
         for key in ("strides", "spacings", "train_stride"):
@@ -222,9 +236,12 @@ class SamplingArguments:
             _fail(key, value, "a stride/spacing in frames is an integer >= 1 (or set spacing_unit: seconds)")
 
     def grid(self) -> list[SamplingVariant]:
-        """The evaluation grid this design names."""
-        steps = self.spacings if SAMPLERS[self.sampler].takes_budget else self.strides
-        return build_grid(self.coverages, steps, self.sampler, self.anchor, self.budgets, self.spacing_unit)
+        """The evaluation grid this design names: each of ``eval_samplers``' grids (default: ``sampler``'s)."""
+        grid = []
+        for name in self.eval_samplers or [self.sampler]:
+            steps = self.spacings if SAMPLERS[name].takes_budget else self.strides
+            grid += build_grid(self.coverages, steps, name, self.anchor, self.budgets, self.spacing_unit)
+        return grid
 
     def train_variants(self) -> list[SamplingVariant]:
         """The training clips' variants (random anchor); spacing_budget ones take the largest budget."""

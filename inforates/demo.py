@@ -4,13 +4,14 @@
     inforates demo --fresh                 # retrain and re-evaluate every model
     inforates demo --models videomae --out outputs/demo_videomae --max_eval_videos 60
 
-Stages: ``inforates synth`` (the benchmark in the recipes' ``dataset_dir``, reused when present) -> train each
-``recipes/demo/<model>.yaml`` -> evaluate each over the recipe's grid (25 variants) on the test split, and at the
-densest variant on the validation split -> ``inforates compare`` -> a short summary. The exit status is 1 when the
-report's Nyquist check fails: the models' direction accuracy must be high below the Nyquist limit and collapse past
-it, as sampling theory predicts (docs/synthetic.md). The check pools the models that see the rotation at all:
-a model whose direction accuracy on the validation split (coverage 100 %, stride 1) is under 75 % is left out of it,
-by name and with its figure, since a model that guesses cannot show the reversal.
+Stages: ``inforates synth`` (the benchmark in the recipes' ``dataset_dir``, reused when present) -> fine-tune each
+``recipes/demo/<model>.yaml`` from its pretrained checkpoint (``inforates/checkpoints/demo/<model>``, made by
+``inforates pretrain-demo`` on another synthetic task) -> evaluate each at the densest cell on the validation split,
+and over the recipe's designs (spacings 1-12 x 8 frames, and coverage x stride) on the test split, read once ->
+``inforates compare`` -> a short summary. The exit status is 1 when the report's Nyquist check fails: within each
+video, direction accuracy must be high below the Nyquist limit and collapse past it, as sampling theory predicts
+(docs/synthetic.md). A model whose direction accuracy on the validation split at the densest cell is under 75 % (a
+threshold fixed in advance) is left out of the check, by name, since a model that guesses cannot show the reversal.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from .errors import RecipeError
 
 
 RECIPES_DIR = Path(__file__).resolve().parent / "recipes" / "demo"  # package data; recipes/demo links here
+CHECKPOINTS_DIR = Path(__file__).resolve().parent / "checkpoints" / "demo"  # made by inforates pretrain-demo
 MODELS = ("timesformer", "videomae", "vivit")
-DENSEST = (100.0, 1)  # (coverage, stride) the accuracy target refers to
+DENSEST = "d1_k8"  # the cell the accuracy target refers to: 8 consecutive frames
 TARGET_ACCURACY = 0.90
 SEES_DIRECTION = 0.75  # validation direction accuracy (densest variant) from which a model joins the Nyquist check
 SUMMARY_FILE = "demo_summary.json"
@@ -55,6 +57,7 @@ def _recipe_args(args: argparse.Namespace, model: str, eval_dir: str = "eval") -
     """The recipe of ``model`` with the demo's folders (and evaluation subset) as command-line overrides."""
     out = Path(args.out)
     argv = ["--config", str(RECIPES_DIR / f"{model}.yaml"), "--output_dir", str(out / model)]
+    argv += ["--model_name_or_path", str(CHECKPOINTS_DIR / model)]  # wherever the demo runs from
     argv += ["--eval_output_dir", str(out / eval_dir)]
     if args.data:
         argv += ["--dataset_dir", args.data]
@@ -64,9 +67,9 @@ def _recipe_args(args: argparse.Namespace, model: str, eval_dir: str = "eval") -
 
 
 def _validation_args(args: argparse.Namespace, model: str, split: str) -> list[str]:
-    """``model``'s evaluation at the densest variant on the validation split: does it see the rotation at all?"""
+    """``model``'s evaluation at the densest cell on the validation split: does it see the rotation at all?"""
     argv = _recipe_args(args, model, eval_dir="validation") + ["--eval_split", split]
-    return argv + ["--coverages", f"{DENSEST[0]:g}", "--strides", str(DENSEST[1])]
+    return argv + ["--eval_samplers", "spacing_budget", "--spacings", "1", "--budgets", "8"]
 
 
 def validation_direction(validation_runs) -> dict[str, float]:
@@ -82,8 +85,8 @@ def nyquist_exclusions(validation: dict[str, float]) -> dict[str, str]:
     """Models to leave out of the pooled Nyquist check, with the reason: those whose direction accuracy on the
     validation split is under ``SEES_DIRECTION`` (judged on validation, never on the test split it is checked on)."""
     return {
-        model: f"direction accuracy {accuracy:.3f} on the validation split at coverage {DENSEST[0]:g} %, stride "
-        f"{DENSEST[1]} (under {SEES_DIRECTION}): it does not see the rotation, so it cannot show the reversal"
+        model: f"direction accuracy {accuracy:.3f} on the validation split at {DENSEST} (under {SEES_DIRECTION}): "
+        "it does not see the rotation, so it cannot show the reversal"
         for model, accuracy in validation.items()
         if not accuracy >= SEES_DIRECTION
     }
@@ -101,6 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     from .training.run_dir import is_finished
 
     start, timings = time.perf_counter(), {}
+    missing = [m for m in args.models if not (CHECKPOINTS_DIR / m / "config.json").is_file()]
+    if missing:
+        raise RecipeError(f"{CHECKPOINTS_DIR}: no pretrained checkpoint of {', '.join(missing)}; make them with "
+                          f"`inforates pretrain-demo --models {' '.join(missing)}`")  # fmt: skip
     recipes = {model: parse_recipe(_recipe_args(args, model)) for model in args.models}  # all fail before any work
 
     _banner("1/4 synthetic benchmark")
@@ -148,25 +155,32 @@ def print_summary(analysis, validation: dict[str, float], out: Path, timings: di
     below / past the limit), the ranking, the pooled Nyquist check as the report has it, the time per stage and the
     files. ``validation``: direction accuracy on the validation split per model. Returns the exit status."""
     from .analysis.nyquist import nyquist_check
+    from .analysis.pvalues import p_cell
 
-    results, predictions = analysis.extras["results"], analysis.extras["predictions"]
-    densest = results[(results["coverage"] == DENSEST[0]) & (results["stride"] == DENSEST[1])].set_index("model")
+    predictions = analysis.extras["predictions"]
+    every_cell = analysis.tables["accuracy_by_variant"]
+    densest = every_cell[every_cell["variant"] == DENSEST].set_index("model")
     check = analysis.statistical["paired"]["nyquist_check"]
     limits = check["thresholds"]
     _banner("summary")
-    print(f"accuracy at coverage {DENSEST[0]:g} %, stride {DENSEST[1]} (test split; target >= {TARGET_ACCURACY:.0%}),")
-    print("and each model's direction accuracy on the validation split at that variant, and on the test split")
-    print(f"below / past the Nyquist limit (frac(x) < {limits['below']} / {limits['above'][0]}-{limits['above'][1]}):")
-    summary = {"densest_variant": list(DENSEST), "target_accuracy": TARGET_ACCURACY, "models": {}}
+    print(f"accuracy at {DENSEST} (8 consecutive frames; test split; target >= {TARGET_ACCURACY:.0%}),")
+    print("and each model's direction accuracy on the validation split at that cell, and on the test split,")
+    print(
+        f"within each video, below / past the Nyquist limit (frac(x) < {limits['below']} / {limits['above'][0]}-{limits['above'][1]}):"
+    )
+    summary = {"densest_variant": DENSEST, "target_accuracy": TARGET_ACCURACY, "models": {}}
     for model, accuracy in densest["accuracy"].items():
-        own = nyquist_check(predictions[predictions["model"] == model])
+        own = nyquist_check(predictions[predictions["model"] == model], n_boot=0)
         mark = "ok" if accuracy >= TARGET_ACCURACY else "below target"
+        within = own["within_video"]
         print(f"  {model:<12} {accuracy:.3f} ({mark});  direction: validation {validation.get(model, math.nan):.3f}, "
-              f"test {own['below_nyquist_accuracy']:.3f} / {own['above_nyquist_accuracy']:.3f}")  # fmt: skip
+              f"test within each video {within['below']:.3f} / {within['above']:.3f}")  # fmt: skip
         summary["models"][model] = {
             "accuracy": accuracy,
             "validation_direction_accuracy": validation.get(model, math.nan),
             **{k: own[k] for k in NYQUIST_KEYS},
+            "within_video_below": within["below"],
+            "within_video_above": within["above"],
         }
     for model, reason in check.get("excluded", {}).items():
         print(
@@ -176,12 +190,16 @@ def print_summary(analysis, validation: dict[str, float], out: Path, timings: di
     if ranking:
         order = " > ".join(f"{r['model']} ({r['auc']:.3f})" for r in ranking)
         print(f"robustness ranking (normalised area under accuracy vs coverage): {order}")
-    pooled = ", ".join(check["models"]) or "no model"
+    pooled, within = ", ".join(check["models"]) or "no model", check["within_video"]
+    p_text = p_cell(within["p_value"], within["log10_p"])
     print(
-        f"Nyquist check {check['verdict']}, pooled over {pooled} and every variant: direction accuracy "
-        f"{check['below_nyquist_accuracy']:.3f} on {check['below_nyquist_n']} clips below the limit (needs >= "
-        f"{limits['min_below_accuracy']}), {check['above_nyquist_accuracy']:.3f} on {check['above_nyquist_n']} "
-        f"clips past it (needs <= {limits['max_above_accuracy']})"
+        f"Nyquist check {check['verdict']} ({pooled}), within each video over spacings 1-12: direction accuracy "
+        f"{within['below']:.3f} below the limit (needs >= {limits['min_below_accuracy']}) and {within['above']:.3f} "
+        f"past it (needs <= {limits['max_above_accuracy']}) on {within['n_pairs']} model x video pairs; paired "
+        f"difference {within['difference']:.3f} (95 % CI {within['ci_low']:.3f}-{within['ci_high']:.3f}, Wilcoxon "
+        f"p {p_text}); pooled over every clip: "
+        f"{check['below_nyquist_accuracy']:.3f} on {check['below_nyquist_n']} clips below, "
+        f"{check['above_nyquist_accuracy']:.3f} on {check['above_nyquist_n']} past it"
     )
     print("time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
     summary.update(nyquist_check=check, seconds=timings)

@@ -21,10 +21,10 @@ import numpy as np
 
 from .aliasing import aliasing_x
 from .data.synthetic import (
-    CLASS_NAMES,
     MANIFEST_NAME,
     METADATA_NAME,
     SPLITS,
+    TASKS,
     SynthParams,
     draw_video,
     generate_synthetic,
@@ -40,8 +40,9 @@ logger = logging.getLogger(__name__)
 # A picture of a few frames (docs/img/synthetic_frames.png)
 # ---------------------------------------------------------------------------------------------------------------
 def save_preview(png_path: str | os.PathLike, params: SynthParams | None = None, clip_len: int = 8, dpi: int = 100):
-    """Write a PNG: one row per class showing the ``clip_len`` frames a model sees at coverage 100 %, stride 1,
-    and a last row with a ``dot_cw`` video at stride 16 that appears to turn counter-clockwise (uncompressed).
+    """Write a PNG: one row per class showing ``clip_len`` consecutive frames (spacing 1, the densest cell), and a
+    last row with a clockwise video at spacing 4 whose turn of 0.8 revolutions per step appears as 0.2 the other
+    way (uncompressed).
 
     >>> save_preview("docs/img/synthetic_frames.png")
     """
@@ -51,30 +52,32 @@ def save_preview(png_path: str | os.PathLike, params: SynthParams | None = None,
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    from .sampling import clip_indices
+    from .sampling import spacing_budget_indices
 
     params = params or SynthParams()
-    dense = clip_indices(params.num_frames, 100, 1, clip_len)
-    step = _median_spacing(params.num_frames, 100, 1, clip_len)
+    class_names = params.class_names
+    dense = spacing_budget_indices(params.num_frames, 1, clip_len, clip_len)
     rows = []
-    for class_name in CLASS_NAMES:
+    for class_name in class_names:
         video = draw_video(params, "train", class_name, 0)
-        x = float(aliasing_x(video.f_hz, step, params.fps))
+        x = float(aliasing_x(video.f_hz, 1, params.fps))
         rows.append((render(video, params)[dense], f"{class_name}\nf={video.f_hz:.2f} Hz, x={x:.2f}"))
-    aliased = dataclasses.replace(draw_video(params, "train", "dot_cw", 1), f_hz=0.8 * params.fps / 16)
-    sparse = clip_indices(params.num_frames, 100, 16, clip_len)
-    label = f"dot_cw, stride 16\nf={aliased.f_hz:.2f} Hz, x=0.80\n(appears ccw)"
+    spacing = 4
+    first = class_names[0]
+    aliased = dataclasses.replace(draw_video(params, "train", first, 1), f_hz=0.8 * params.fps / spacing)
+    sparse = spacing_budget_indices(params.num_frames, spacing, clip_len, clip_len)
+    label = f"{first}, spacing {spacing}\nf={aliased.f_hz:.2f} Hz, x=0.80\n(appears reversed)"
     rows.append((render(aliased, params)[sparse], label))
 
     fig, axes = plt.subplots(len(rows), clip_len, figsize=(clip_len * 0.9 + 1.6, len(rows) * 0.95), squeeze=False)
     for r, (frames, text) in enumerate(rows):
-        indices = dense if r < len(CLASS_NAMES) else sparse
+        indices = dense if r < len(class_names) else sparse
         for c in range(clip_len):
             ax = axes[r, c]
             ax.imshow(frames[c].transpose(1, 2, 0), interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
-            if r in (0, len(CLASS_NAMES)):
+            if r in (0, len(class_names)):
                 ax.set_title(f"frame {indices[c]}", fontsize=6)
         axes[r, 0].set_ylabel(text, rotation=0, ha="right", va="center", fontsize=6)
     fig.tight_layout(pad=0.3)
@@ -106,28 +109,22 @@ def _parser() -> argparse.ArgumentParser:
         count = defaults.videos_per_class[split]
         parser.add_argument(f"--{split}", type=int, default=count, help=f"{split} videos per class at scale 1")
     parser.add_argument("--noise", type=float, default=defaults.noise_std, help="per-frame noise std (0-255)")
+    parser.add_argument("--task", default=defaults.task, choices=list(TASKS), help="aliasing (the demo's) or pretrain")
     parser.add_argument("--overwrite", action="store_true", help="replace a benchmark generated with other parameters")
     return parser
 
 
-def _median_spacing(num_frames: int, coverage: float, stride: int, clip_len: int = 8) -> float:
-    from .sampling import clip_facts, clip_indices
-
-    return clip_facts(clip_indices(num_frames, coverage, stride, clip_len)).median_spacing
-
-
 def _summary(root: Path, params: SynthParams, seconds: float) -> str:
-    counts = params.counts()
-    total = sum(counts.values()) * len(CLASS_NAMES)
-    per_split = ", ".join(f"{split} {n * len(CLASS_NAMES)}" for split, n in counts.items())
-    step = _median_spacing(params.num_frames, 100, 1)
-    lo, hi = (float(aliasing_x(f, step, params.fps)) for f in params.f_range)
+    counts, names = params.counts(), params.class_names
+    total = sum(counts.values()) * len(names)
+    per_split = ", ".join(f"{split} {n * len(names)}" for split, n in counts.items())
+    lo, hi = (float(aliasing_x(f, 1, params.fps)) for f in params.f_range)
     return "\n".join(
         [
-            f"{root}: {total} videos ({per_split}), {len(CLASS_NAMES)} classes: {', '.join(CLASS_NAMES)}",
+            f"{root}: {params.task} task, {total} videos ({per_split}), {len(names)} classes: {', '.join(names)}",
             f"  {params.num_frames} frames at {params.fps:g} fps, {params.size}x{params.size} px, "
             f"f in [{params.f_range[0]:g}, {params.f_range[1]:g}] rev/s ({params.f_distribution}), seed {params.seed}",
-            f"  x = f*delta/fps at coverage 100 %, stride 1, 8 frames (delta={step:g}): {lo:.2f} to {hi:.2f}",
+            f"  x = f*delta/fps, revolutions between consecutive frames (delta 1): {lo:.3f} to {hi:.3f}",
             f"  metadata: {root / METADATA_NAME}; parameters: {root / MANIFEST_NAME}; took {seconds:.1f} s",
         ]
     )
@@ -149,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f_distribution=args.f_distribution,
             videos_per_class={split: getattr(args, split) for split in SPLITS},
             noise_std=args.noise,
+            task=args.task,
             overwrite=args.overwrite,
         )
     except ValueError as err:

@@ -25,6 +25,7 @@ def test_stats_and_plot_use_the_rule():
     rows = pd.DataFrame(
         {
             "model": "m",
+            "video_id": ["a", "b", "c"],
             "f_hz": [1.0, 1.0, 2.0],
             "median_spacing": [6.0, 24.0, 9.0],  # x = 0.25, 1.0, 0.75
             "fps": 24.0,

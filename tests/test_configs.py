@@ -113,7 +113,7 @@ def test_yaml_is_loaded_safely(tmp_path):
 
 
 def test_every_shipped_recipe_parses():
-    recipes = sorted(REPO.glob("recipes/**/*.yaml"))
+    recipes = sorted(p for p in REPO.glob("recipes/**/*.yaml") if "studies" not in p.parts)  # study files: own schema
     assert recipes
     cpu_only = [] if torch.cuda.is_available() else ["--use_cpu", "true"]  # bf16 recipes are sized for GPUs
     for path in recipes:

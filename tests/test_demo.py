@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -30,18 +29,17 @@ def test_reduced_demo(tmp_path, capsys):
 
     check = json.loads((out / "statistical_results.json").read_text())["paired"]["nyquist_check"]
     assert status == (0 if check["passed"] else 1)
-    assert check["below_nyquist_n"] > 1000 and check["above_nyquist_n"] > 50
+    assert check["design"] == "spacing_budget" and check["within_video"]["n_pairs"] == 144
     summary = json.loads((out / "demo_summary.json").read_text())
     assert summary["nyquist_check"]["verdict"] == check["verdict"]
     assert f"Nyquist check {check['verdict']}" in (out / "report.md").read_text()
     for figure in ("aliasing_collapse", "vivit/accuracy_heatmap", "vivit/accuracy_vs_coverage"):  # one model
         assert (out / "figures" / f"{figure}.png").is_file(), figure
     results = pd.read_csv(out / "eval" / "vivit" / "results.csv")
-    assert len(results) == 25
-    at_densest = (results["coverage"] == DENSEST[0]) & (results["stride"] == DENSEST[1])
-    densest = float(results.loc[at_densest, "accuracy"].iloc[0])
+    assert len(results) == 12 + 25  # the within-video design and the coverage x stride grid
+    densest = float(results.loc[results["variant"] == DENSEST, "accuracy"].iloc[0])
     # the physics shows even when the thresholds are missed: direction accuracy drops past the limit
-    assert check["above_nyquist_accuracy"] < check["below_nyquist_accuracy"] - 0.3
+    assert check["within_video"]["above"] < check["within_video"]["below"] - 0.3
 
     again = main(["--models", "vivit", "--out", str(out), "--data", str(data)])
     assert again == status and "already trained" in capsys.readouterr().out
@@ -49,7 +47,7 @@ def test_reduced_demo(tmp_path, capsys):
     if densest < TARGET_ACCURACY or not check["passed"]:
         pytest.xfail(
             f"demo targets missed: accuracy {densest:.3f} at the densest variant (target {TARGET_ACCURACY}), "
-            f"Nyquist {check['below_nyquist_accuracy']:.3f} / {check['above_nyquist_accuracy']:.3f}"
+            f"Nyquist {check['within_video']['below']:.3f} / {check['within_video']['above']:.3f}"
         )
 
 
@@ -57,17 +55,16 @@ def test_summary_exit_status_follows_the_pooled_check_and_names_a_left_out_model
     """A model that perceives the apparent rotation passes alone; pooled with one guessing the direction, it fails;
     with the guessing one left out (as the demo does when its validation direction accuracy is low), it passes."""
     from test_compare import write_run
-    from test_stats_simulation import simulate_synthetic
+    from test_stats_simulation import simulate_within_video
 
     from inforates.analysis.inputs import load_runs
     from inforates.analysis.registry import analyse
     from inforates.demo import nyquist_exclusions, print_summary
 
-    ideal = simulate_synthetic(n_videos=40, model="ideal")
-    blind = simulate_synthetic(n_videos=40, seed=1, model="blind")
-    guess = np.where(np.random.default_rng(0).random(len(blind)) < 0.5, "cw", "ccw")
-    blind["pred_class"] = blind["class_name"].str.rsplit("_", n=1).str[0] + "_" + guess
-    blind["correct"] = blind["pred_class"] == blind["class_name"]
+    ideal = simulate_within_video("theory").assign(model="ideal")  # the demo's design, spacings 1-12
+    blind = simulate_within_video("chance", seed=1).assign(model="blind")
+    for pred in (ideal, blind):
+        pred["correct"] = pred["pred_class"] == pred["class_name"]
     validation = {"ideal": 0.97, "blind": 0.52}
     left_out = nyquist_exclusions(validation)
     assert list(left_out) == ["blind"] and "0.520 on the validation split" in left_out["blind"]
@@ -111,3 +108,41 @@ def synth_small(tmp_path_factory):
     from inforates.data.synthetic import generate_synthetic
 
     return generate_synthetic(tmp_path_factory.mktemp("synth") / "bench", seed=0, scale=0.1)
+
+
+def test_the_committed_pretrained_checkpoints_load_in_plain_transformers():
+    """inforates/checkpoints/demo/<model>: made by `inforates pretrain-demo` on the pretrain task (12 classes of
+    its own), a few hundred KB each, with a card that says how; the demo replaces their heads."""
+    import transformers
+
+    from inforates.data.synthetic import SynthParams
+    from inforates.demo import CHECKPOINTS_DIR, MODELS
+
+    for model in MODELS:
+        folder = CHECKPOINTS_DIR / model
+        loaded = transformers.AutoModelForVideoClassification.from_pretrained(folder)
+        assert sorted(loaded.config.id2label.values()) == sorted(SynthParams(task="pretrain").class_names)
+        assert (folder / "model.safetensors").stat().st_size < 3_000_000
+        card = (folder / "README.md").read_text()
+        assert f"inforates pretrain-demo --models {model}" in card and "Validation on that task" in card
+
+
+def test_pretrain_demo_exports_a_finished_run(tmp_path):
+    from inforates.pretrain_demo import EXPORTED, export
+
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in EXPORTED:
+        (run / name).write_text(name)
+    out = export(run, tmp_path / "checkpoints" / "vivit", "# card\n")
+    assert sorted(p.name for p in out.iterdir()) == sorted([*EXPORTED, "README.md"])
+    assert (out / "README.md").read_text() == "# card\n"
+
+
+def test_the_demo_says_how_to_make_missing_checkpoints(tmp_path, monkeypatch):
+    from inforates import demo
+    from inforates.errors import RecipeError
+
+    monkeypatch.setattr(demo, "CHECKPOINTS_DIR", tmp_path / "none")
+    with pytest.raises(RecipeError, match="inforates pretrain-demo --models vivit"):
+        demo.main(["--models", "vivit", "--out", str(tmp_path / "out")])

@@ -47,7 +47,7 @@ def test_train_pushes_the_model_with_a_card_and_then_the_grid(synth, tmp_path):
         card = files["README.md"].decode()
         assert card.startswith("---\n") and "pipeline_tag: video-classification" in card
         assert "# demo-videomae" in card and "## Sampling protocol" in card and "eval_accuracy" in card
-        assert "model_name_or_path: tiny-videomae" in card
+        assert "model_name_or_path: inforates/checkpoints/demo/videomae" in card  # the pretrained checkpoint
 
         results = tmp_path / "results.csv"
         rows = ["model,variant,coverage,stride,accuracy"] + [

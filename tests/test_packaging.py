@@ -25,8 +25,13 @@ def test_the_wheel_ships_every_module_the_metric_and_the_demo_recipes(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = {p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "inforates").rglob("*.py")}
     assert modules <= names, sorted(modules - names)
-    demo = {f"inforates/recipes/demo/{m}.yaml" for m in ("timesformer", "videomae", "vivit")}
-    assert demo <= names and "inforates/metrics/video_accuracy.py" in names
+    models = ("timesformer", "videomae", "vivit")
+    demo = {f"inforates/recipes/demo/{m}.yaml" for m in models} | {
+        f"inforates/recipes/demo/pretrain/{m}.yaml" for m in models
+    }
+    checkpoints = {f"inforates/checkpoints/demo/{m}/{f}" for m in models for f in ("config.json", "model.safetensors",
+                   "preprocessor_config.json", "README.md")}  # fmt: skip
+    assert demo <= names and checkpoints <= names and "inforates/metrics/video_accuracy.py" in names
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
 
 
@@ -39,7 +44,7 @@ def test_the_demo_reads_its_recipes_from_the_package_in_any_folder(tmp_path, mon
     args = demo.make_parser().parse_args([])
     for model in demo.MODELS:
         recipe = parse_recipe(demo._recipe_args(args, model))
-        assert recipe.model.model_name_or_path == f"tiny-{model}"
+        assert recipe.model.model_name_or_path == str(demo.CHECKPOINTS_DIR / model)  # the package's, from anywhere
     assert (REPO_ROOT / "recipes" / "demo" / "videomae.yaml").read_text() == (
         demo.RECIPES_DIR / "videomae.yaml"
     ).read_text()

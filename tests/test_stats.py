@@ -276,21 +276,27 @@ def test_nyquist_check_counts_and_verdict():
         return {"model": "m", "class_name": truth, "pred_class": truth if right else "square_ccw",
                 "f_hz": f_hz, "fps": 25.0, "median_spacing": spacing, "distinct_frames": distinct}  # fmt: skip
 
-    rows = [clip(0.2, True)] * 9 + [clip(0.3, False)] + [clip(0.7, False)] * 4 + [clip(0.8, True)]
-    rows += [clip(0.2, False, distinct=2)] * 5 + [clip(0.95, True)] * 3 + [clip(0.5, True)]  # excluded / not counted
+    base = [clip(0.2, True)] * 9 + [clip(0.3, False)] + [clip(0.7, False)] * 4 + [clip(0.8, True)]
+    # ten videos, each with two clips below the limit and one past it (the within-video pairs)
+    paired = [{**row, "video_id": f"v{5 * r + i % 5}"} for r in range(2) for i, row in enumerate(base)]
+    rows = paired + [clip(0.2, False, distinct=2)] * 5 + [clip(0.95, True)] * 3 + [clip(0.5, True)]  # not counted
     rows += [{**clip(0.2, False), "f_hz": np.nan}] * 5
+    rows = [{"video_id": "other", **row} for row in rows]
     got = nyquist.nyquist_check(pd.DataFrame(rows))
-    assert (got["below_nyquist_n"], got["above_nyquist_n"]) == (10, 5)
+    within = got["within_video"]
+    assert within["n_pairs"] == 10 and within["below"] == pytest.approx(0.9) and within["above"] == pytest.approx(0.2)
+    assert within["ci_low"] > 0 and within["p_value"] < 0.05
+    assert (got["below_nyquist_n"], got["above_nyquist_n"]) == (20, 10)
     assert got["below_nyquist_accuracy"] == pytest.approx(0.9) and got["above_nyquist_accuracy"] == pytest.approx(0.2)
     assert got["passed"] and got["verdict"] == "PASS"
     assert not nyquist.nyquist_check(pd.DataFrame(rows), min_below_accuracy=0.95)["passed"]
     assert not nyquist.nyquist_check(pd.DataFrame(rows), max_above_accuracy=0.1)["passed"]
-    assert nyquist.nyquist_check(pd.DataFrame(rows), min_distinct=2)["below_nyquist_n"] == 15
+    assert nyquist.nyquist_check(pd.DataFrame(rows), min_distinct=2)["below_nyquist_n"] == 25
     assert got["models"] == ["m"] and got["excluded"] == {}
 
-    guesser = [{**row, "model": "g", "pred_class": "square_ccw"} for row in rows[:15]]  # always one direction
+    guesser = [{**row, "model": "g", "pred_class": "square_ccw"} for row in rows[:30]]  # always one direction
     pooled = nyquist.nyquist_check(pd.DataFrame(rows + guesser))
-    assert pooled["below_nyquist_n"] == 20 and not pooled["passed"]
+    assert pooled["below_nyquist_n"] == 40 and not pooled["passed"]
     alone = nyquist.nyquist_check(pd.DataFrame(rows + guesser), exclude={"g": "guesses"})
     assert {k: alone[k] for k in got if k != "excluded"} == {k: got[k] for k in got if k != "excluded"}
     assert alone["excluded"] == {"g": "guesses"}

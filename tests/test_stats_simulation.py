@@ -203,3 +203,69 @@ def test_cluster_bootstrap_respects_groups():
         wilson_hits += w_lo <= p <= w_hi
     assert 0.93 <= hits / 2000 <= 0.97, hits / 2000
     assert wilson_hits / 2000 < 0.90, wilson_hits / 2000
+
+
+# ---- the within-video Nyquist check against simulated models ----
+
+
+def simulate_within_video(behaviour: str, spacings=range(1, 13), seed: int = 0) -> pd.DataFrame:
+    """The demo's test videos (default benchmark) over its spacing_budget design (8 distinct frames spacing d apart,
+    8-frame model), with a simulated model's direction: ``theory`` right iff frac(x) < 0.5; ``reverse_at_12``
+    reverses every clip at spacing 12 whatever the frequency (right elsewhere); ``always`` always right;
+    ``chance`` a coin flip. The shape is always right."""
+    from inforates.data.synthetic import SynthParams, iter_videos
+    from inforates.sampling import SamplingVariant, clip_facts
+
+    params, rng, rows = SynthParams(), np.random.default_rng(seed), []
+    videos = [v for v in iter_videos(params) if v.split == "test"]
+    for spacing in spacings:
+        variant = SamplingVariant(stride=spacing, sampler="spacing_budget", budget=8)
+        facts = clip_facts(variant.indices(params.num_frames, 8), params.fps)
+        x = np.array([v.f_hz for v in videos]) * facts.median_spacing / params.fps
+        truth = np.array([v.direction for v in videos])
+        if behaviour == "theory":
+            right = (x % 1) < 0.5
+        elif behaviour == "reverse_at_12":
+            right = np.full(len(videos), spacing != 12)
+        elif behaviour == "always":
+            right = np.ones(len(videos), bool)
+        else:
+            right = rng.random(len(videos)) < 0.5
+        seen = np.where(right, truth, np.where(truth == "cw", "ccw", "cw"))
+        rows.append(pd.DataFrame({
+            "model": behaviour, "video_id": [v.video_id for v in videos], "label": 0, "group": "",
+            "class_name": [v.class_name for v in videos], "pred_class": [f"{v.shape}_{d}" for v, d in zip(videos, seen)],
+            "variant": variant.name, "sampler": "spacing_budget", "coverage": 100.0, "stride": spacing,
+            "distinct_frames": facts.distinct_frames, "median_spacing": facts.median_spacing, "fps": params.fps,
+            "f_hz": [v.f_hz for v in videos],
+        }))  # fmt: skip
+    return pd.concat(rows, ignore_index=True)
+
+
+@pytest.mark.parametrize("behaviour, verdict", [("theory", "PASS"), ("reverse_at_12", "FAIL"), ("always", "FAIL"),
+                                                ("chance", "FAIL")])  # fmt: skip
+def test_only_the_aliasing_model_passes_the_within_video_check(behaviour, verdict):
+    """The rival hypotheses run through the real check: only "right iff frac(x) < 0.5" passes it."""
+    from inforates.analysis.nyquist import nyquist_check
+
+    check = nyquist_check(simulate_within_video(behaviour), n_boot=200)
+    assert check["verdict"] == verdict, check["within_video"]
+    within = check["within_video"]
+    assert within["n_pairs"] == 144 and check["design"] == "spacing_budget"
+    if behaviour == "theory":
+        assert (within["below"], within["above"]) == (1.0, 0.0) and within["ci_low"] == 1.0
+        assert within["log10_p"] < -20
+    if behaviour == "reverse_at_12":
+        assert within["above"] > 0.5  # right past the limit at every spacing but 12
+
+
+def test_the_within_video_check_reads_the_exact_design_when_there_is_one():
+    """With the coverage x stride grid beside it (where a stride-16 reverser would look like aliasing), the check
+    reads only the spacing_budget rows."""
+    from inforates.analysis.nyquist import nyquist_check
+
+    within = simulate_within_video("theory")
+    grid = simulate_synthetic(n_videos=30, model="theory")
+    check = nyquist_check(pd.concat([within, grid], ignore_index=True), n_boot=50)
+    assert check["below_nyquist_n"] + check["above_nyquist_n"] <= len(within)
+    assert nyquist_check(grid, n_boot=50)["design"] == "all"

@@ -26,7 +26,6 @@ from inforates.data.synthetic import (
     read_params,
     render,
 )
-from inforates.sampling import clip_facts, clip_indices
 from inforates.synth import main, save_preview
 
 
@@ -132,15 +131,34 @@ def test_frequencies_follow_the_configured_range():
     assert 0.4 < np.mean(np.array([v.f_hz for v in iter_videos(uniform)]) < 1.25) < 0.6
 
 
+DEMO_SPACINGS = range(1, 13)  # the demo's within-video design: spacings 1..12 frames, 8 distinct frames
+
+
 def test_default_benchmark_fits_the_demo_sampling():
-    """Dense clips (8 frames over the video) stay below the Nyquist limit; stride 16 aliases many test clips."""
+    """Training clips (8 consecutive frames, spacing 1 or 2) stay below the Nyquist limit for every video; every test
+    video, swept over spacings 1..12, is seen below the limit at spacing 1 and past it (0.6 < frac(x) < 0.9) at some
+    spacing of its own, and those spacings differ from video to video; the longest cell fits every video."""
     params = SynthParams()
-    dense = clip_facts(clip_indices(params.num_frames, 100, 1, 8)).median_spacing
-    sparse = clip_facts(clip_indices(params.num_frames, 100, 16, 8)).median_spacing
-    f = np.array([v.f_hz for v in iter_videos(params) if v.split == "test"])
-    assert np.all(predicted_direction_visible(f, dense, params.fps))
-    assert aliasing_x(f, dense, params.fps).max() < 0.45
-    assert np.mean(~predicted_direction_visible(f, sparse, params.fps)) > 0.25
+    f = np.array([v.f_hz for v in iter_videos(params)])
+    assert aliasing_x(f, 2, params.fps).max() <= 0.4
+    test = np.array([v.f_hz for v in iter_videos(params) if v.split == "test"])
+    fractions = np.stack([aliasing_x(test, d, params.fps) % 1 for d in DEMO_SPACINGS], axis=1)
+    assert np.all(fractions[:, 0] < 0.4)
+    crossing = (fractions > 0.6) & (fractions < 0.9)
+    assert crossing.any(axis=1).all()
+    first_crossing = crossing.argmax(axis=1) + 1
+    assert len(set(first_crossing)) >= 5  # at spacings that differ from video to video
+    assert (8 - 1) * max(DEMO_SPACINGS) + 1 <= params.num_frames
+
+
+def test_pretrain_task_has_its_own_labels_and_speeds():
+    params = SynthParams(task="pretrain")
+    assert len(params.class_names) == 12 and not set(params.class_names) & set(CLASS_NAMES)
+    slow = [draw_video(params, "train", "ring_cw_slow", i).f_hz for i in range(20)]
+    fast = [draw_video(params, "train", "ring_cw_fast", i).f_hz for i in range(20)]
+    assert max(slow) <= np.sqrt(np.prod(params.f_range)) <= min(fast)
+    frames = render(draw_video(params, "train", "cross_ccw_fast", 0), dataclasses.replace(params, num_frames=4))
+    assert frames.shape == (4, 3, 32, 32) and frames.std() > 10
 
 
 @pytest.mark.parametrize(
@@ -152,6 +170,7 @@ def test_default_benchmark_fits_the_demo_sampling():
         ({"f_range": (2.0, 1.0)}, "f_range"),
         ({"f_distribution": "normal"}, "f_distribution"),
         ({"videos_per_class": {"training": 3}}, "unknown split"),
+        ({"task": "kinetics"}, "task"),
     ],
 )
 def test_bad_parameters_are_named(bad, message):
@@ -249,7 +268,7 @@ def test_cli_prints_what_it_wrote(tmp_path, capsys):
     argv = ["synth", "--out", str(out), "--seed", "2", "--frames", "10", "--fps", "10", "--size", "16"]
     assert cli_main([*argv, "--train", "1", "--validation", "1", "--test", "1"]) == 0
     printed = capsys.readouterr().out
-    assert f"{out}: 18 videos (train 6, validation 6, test 6)" in printed
+    assert f"{out}: aliasing task, 18 videos (train 6, validation 6, test 6)" in printed
     assert "10 frames at 10 fps, 16x16 px" in printed and "metadata.csv" in printed
     assert read_params(out).seed == 2
     assert main(["--out", str(out), "--f-min", "2", "--f-max", "1"]) == 2
@@ -269,3 +288,19 @@ def test_default_benchmark_generates_in_under_a_minute(tmp_path):
     seconds = time.perf_counter() - start
     assert len(list(root.rglob("*.mp4"))) == len(read_metadata(root)) == 600
     assert seconds < 60, seconds
+
+
+def test_the_worked_example_in_the_docs():
+    """docs/synthetic.md's table: each cell's indices on a 96-frame video and x at f = 2.4 Hz."""
+    from pathlib import Path
+
+    from inforates.sampling import spacing_budget_indices
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "synthetic.md").read_text()
+    section = docs.split("**Worked example.**", 1)[1].split("## Default parameters", 1)[0]
+    rows = [[c.strip().strip("`") for c in line.strip("|").split("|")] for line in section.splitlines()
+            if line.startswith("| `d")]  # fmt: skip
+    assert len(rows) == 5
+    for name, indices, delta, x, _ in rows:
+        assert indices == " ".join(map(str, spacing_budget_indices(96, int(delta), 8, 8))) and name == f"d{delta}_k8"
+        assert float(x) == pytest.approx(float(aliasing_x(2.4, int(delta), 24.0)))

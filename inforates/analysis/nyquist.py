@@ -1,5 +1,6 @@
 """The synthetic benchmark's check: does direction accuracy collapse past the Nyquist limit, as the aliasing rule
-(:mod:`inforates.aliasing`) predicts for a rotation of known frequency ``f_hz``?
+(:mod:`inforates.aliasing`) predicts for a rotation of known frequency ``f_hz``? A paired, within-video contrast:
+every test video is swept over spacings (the ``spacing_budget`` design) and crosses the limit at spacings of its own.
 """
 
 from __future__ import annotations
@@ -7,9 +8,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from ..aliasing import aliasing_x, direction_of, frac
+from .accuracy import cluster_ids
 
 
 def _direction_correct(predictions: pd.DataFrame) -> pd.Series:
@@ -19,14 +22,18 @@ def _direction_correct(predictions: pd.DataFrame) -> pd.Series:
 
 def aliasing_table(predictions: pd.DataFrame, min_distinct: int = 3) -> pd.DataFrame:
     """Rows with a known motion frequency and at least ``min_distinct`` frames, with ``x = f * spacing / fps``
-    (cycles per sampled step), ``frac_x`` and ``direction_correct``."""
+    (cycles per sampled step), ``frac_x``, ``direction_correct``, the video and its resampling cluster."""
     df = predictions
     keep = df["f_hz"].notna() & df["median_spacing"].notna() & (df["distinct_frames"] >= min_distinct)
     df = df[keep]
+    videos = df["video_id"].astype(str) if "video_id" in df.columns else pd.Series(df.index.astype(str), df.index)
     x = aliasing_x(df["f_hz"].to_numpy(float), df["median_spacing"].to_numpy(float), df["fps"].to_numpy(float))
     return pd.DataFrame(
         {
             "model": df["model"].to_numpy(),
+            "video_id": videos.to_numpy(),
+            "cluster": (cluster_ids(df) if "video_id" in df.columns else videos).to_numpy(),
+            "spacing": df["median_spacing"].to_numpy(float),
             "x": x,
             "frac_x": frac(x),
             "direction_correct": _direction_correct(df).to_numpy(),
@@ -40,6 +47,52 @@ def direction_accuracy(predictions: pd.DataFrame) -> pd.Series:
     return correct.groupby(predictions["model"], sort=False).mean().rename("direction_accuracy")
 
 
+WITHIN_VIDEO_SAMPLER = "spacing_budget"  # the design whose cells sweep each video across the limit
+
+
+def design_rows(predictions: pd.DataFrame) -> pd.DataFrame:
+    """The rows the check reads: the exact spacing x budget design where the predictions have it (every video swept
+    over spacings), else every row."""
+    if "sampler" in predictions.columns and (predictions["sampler"] == WITHIN_VIDEO_SAMPLER).any():
+        return predictions[predictions["sampler"] == WITHIN_VIDEO_SAMPLER]
+    return predictions
+
+
+def _paired_contrast(table: pd.DataFrame, n_boot: int, seed: int) -> dict:
+    """Per (model, video): direction accuracy on its clips below the limit and on its clips past it; the paired
+    mean difference with a cluster-bootstrap CI (clusters resampled) and a Wilcoxon signed-rank test."""
+    from scipy import stats as sps
+
+    from .pvalues import normal_p
+
+    per_video = table.pivot_table(index=["model", "video_id", "cluster"], columns="band",
+                                  values="direction_correct", aggfunc="mean")  # fmt: skip
+    pairs = per_video.dropna(subset=[b for b in ("below", "above") if b in per_video.columns])
+    if not {"below", "above"} <= set(pairs.columns) or pairs.empty:
+        return {"n_pairs": 0, "below": math.nan, "above": math.nan, "difference": math.nan, "ci_low": math.nan,
+                "ci_high": math.nan, "p_value": math.nan, "log10_p": math.nan}  # fmt: skip
+    difference = (pairs["below"] - pairs["above"]).to_numpy(float)
+    clusters, _ = pd.factorize(pairs.index.get_level_values("cluster"))
+    sums, counts = np.bincount(clusters, difference), np.bincount(clusters)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(sums), size=(n_boot, len(sums)))
+    boot = sums[draws].sum(axis=1) / counts[draws].sum(axis=1) if n_boot else np.array([])
+    if np.any(difference != 0):  # normal approximation, its tail in log space (it underflows at these sizes)
+        p, log10_p = normal_p(sps.wilcoxon(difference, method="approx").zstatistic)
+    else:
+        p, log10_p = 1.0, 0.0
+    return {
+        "n_pairs": int(len(pairs)),
+        "below": float(pairs["below"].mean()),
+        "above": float(pairs["above"].mean()),
+        "difference": float(difference.mean()),
+        "ci_low": float(np.quantile(boot, 0.025)) if n_boot else math.nan,
+        "ci_high": float(np.quantile(boot, 0.975)) if n_boot else math.nan,
+        "p_value": p,
+        "log10_p": log10_p,
+    }
+
+
 def nyquist_check(
     predictions_df: pd.DataFrame,
     min_distinct: int = 3,
@@ -48,22 +101,39 @@ def nyquist_check(
     min_below_accuracy: float = 0.85,
     max_above_accuracy: float = 0.25,
     exclude: Mapping[str, str] | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
 ) -> dict:
-    """Does direction accuracy collapse past the Nyquist limit? Pooled over models and variants, on clips with
-    ``>= min_distinct`` distinct frames: direction accuracy where ``frac(x) < below`` (should be high) and where
-    ``above[0] < frac(x) < above[1]`` (the apparent rotation reverses: should be low); PASS iff the first is
-    ``>= min_below_accuracy`` and the second ``<= max_above_accuracy``. ``exclude`` maps models left out of the
-    pool to the reason (e.g. a model that does not see the rotation at all, judged on the validation split).
+    """Does direction accuracy collapse past the Nyquist limit *within each video*? On the within-video design's
+    clips (:func:`design_rows`) with ``>= min_distinct`` distinct frames, each (model, video) gives its direction
+    accuracy where ``frac(x) < below`` and where ``above[0] < frac(x) < above[1]`` (the apparent rotation
+    reverses); on the videos that have both, PASS iff the mean below is ``>= min_below_accuracy``, the mean past
+    it ``<= max_above_accuracy``, and the paired difference's 95 % cluster-bootstrap CI lies above 0 with a
+    Wilcoxon signed-rank p < 0.05. Since each video crosses the limit at its own spacings, a model that fails at
+    some spacing whatever the frequency cannot pass. The pooled figures over every clip are reported too.
+    ``exclude`` maps models left out to the reason (a model that does not see the rotation, judged on validation).
     """
     exclude = dict(exclude or {})
-    predictions_df = predictions_df[~predictions_df["model"].isin(list(exclude))]
+    predictions_df = design_rows(predictions_df[~predictions_df["model"].isin(list(exclude))])
     table = aliasing_table(predictions_df, min_distinct)
-    low = table[table["frac_x"] < below]
-    high = table[(table["frac_x"] > above[0]) & (table["frac_x"] < above[1])]
+    table["band"] = np.where(table["frac_x"] < below, "below",
+                             np.where((table["frac_x"] > above[0]) & (table["frac_x"] < above[1]), "above", ""))  # fmt: skip
+    low, high = table[table["band"] == "below"], table[table["band"] == "above"]
     acc_low = float(low["direction_correct"].mean()) if len(low) else math.nan
     acc_high = float(high["direction_correct"].mean()) if len(high) else math.nan
-    passed = bool(len(low) and len(high) and acc_low >= min_below_accuracy and acc_high <= max_above_accuracy)
+    paired = _paired_contrast(table[table["band"] != ""], n_boot, seed)
+    passed = bool(
+        paired["n_pairs"] > 0
+        and paired["below"] >= min_below_accuracy
+        and paired["above"] <= max_above_accuracy
+        and paired["ci_low"] > 0
+        and paired["p_value"] < 0.05
+    )
     return {
+        "design": WITHIN_VIDEO_SAMPLER
+        if "sampler" in predictions_df and (predictions_df["sampler"] == WITHIN_VIDEO_SAMPLER).any()
+        else "all",
+        "within_video": paired,
         "below_nyquist_accuracy": acc_low,
         "below_nyquist_n": len(low),
         "above_nyquist_accuracy": acc_high,

@@ -28,7 +28,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 from ..aliasing import direction_visible
 from ..schema import wilson_interval
 from .attribution import clip_facts
-from .nyquist import aliasing_table
+from .nyquist import aliasing_table, design_rows
 from .paired import coverage_blocks
 from .robustness import TIER_THRESHOLDS
 
@@ -319,8 +319,9 @@ def aliasing_collapse(
     """Direction accuracy against x = f * spacing / fps, binned over variants, one series per model, with the
     predicted curve (1 while 0 < frac(x) < 0.5, 0 otherwise) and the Nyquist line at x = 0.5. Bin edges fall on every
     multiple of 0.5, so no bin mixes both sides of a reversal. Models in ``excluded`` (left out of the Nyquist
-    check) are drawn hollow and say so in the legend."""
-    table = aliasing_table(predictions, min_distinct)
+    check) are drawn hollow and say so in the legend. Reads the within-video design's clips where there are
+    some (:func:`~inforates.analysis.nyquist.design_rows`), as the check does."""
+    table = aliasing_table(design_rows(predictions), min_distinct)
     fig = Figure(figsize=(7, 4.4), layout="constrained")
     ax = fig.add_subplot()
     x_max = max(1.0, float(np.ceil(table["x"].max() * 2) / 2)) if len(table) else 1.0

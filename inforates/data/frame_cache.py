@@ -5,7 +5,7 @@
     >>> frames is cache.frames("a.mp4")
     True
 
-For datasets of short, small clips (the synthetic benchmark: 48 frames of 32 x 32 px, 150 KB each), decoding costs
+For datasets of short, small clips (the synthetic benchmark: 96 frames of 32 x 32 px, 300 KB each), decoding costs
 more than the model step on a CPU. The cache never evicts: videos are kept in the order they are first read until
 ``max_mb`` is reached, later ones are decoded on every read. It lives in the process that collates, so each
 DataLoader worker has its own; it outlasts an epoch only with ``dataloader_num_workers: 0`` or

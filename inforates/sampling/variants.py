@@ -157,7 +157,7 @@ def build_grid(
 
 
 # Video lengths (frames) and frame rates a grid is checked on before any decoding: the study's 50-frame segments,
-# the demo's 48 frames, a typical UCF-101 video (175), short and long ones.
+# the earlier demo's 48 frames, a typical UCF-101 video (175), short and long ones.
 PROBE_LENGTHS = (16, 32, 48, 50, 64, 100, 175, 300, 1000)
 PROBE_FPS = (25.0, 30.0)
 

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.DatasetDict:
     """The rotating-shape benchmark in ``dataset_dir`` (generated when missing); adds f_hz, fps, shape, direction."""
-    from ..synthetic import CLASS_NAMES, METADATA_NAME, ensure_synthetic
+    from ..synthetic import METADATA_NAME, ensure_synthetic, read_params
 
     try:
         root = ensure_synthetic(data_args)
@@ -41,4 +41,5 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
         "shape": datasets.Value("string"),
         "direction": datasets.Value("string"),
     }
-    return build_dataset_dict(records, str(root), class_names=sorted(CLASS_NAMES), extra_features=features)
+    class_names = sorted(read_params(root).class_names)
+    return build_dataset_dict(records, str(root), class_names=class_names, extra_features=features)
