@@ -65,6 +65,8 @@ def export(run_dir: Path, out: Path, card: str) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name in EXPORTED:
         shutil.copy2(run_dir / name, out / name)
+    recipe = out / "recipe.yaml"  # its header names the recipe file: as the repository does, not this machine
+    recipe.write_text(recipe.read_text().replace(str(PRETRAIN_RECIPES.parents[3]) + "/", ""))
     (out / "README.md").write_text(card)
     return out
 
