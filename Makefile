@@ -17,12 +17,16 @@ RECIPE ?= recipes/demo/videomae.yaml
 ACCELERATE_CONFIG ?=
 RUNS ?= outputs/demo/eval
 COMPARE_OUT ?= outputs/compare
+RECIPES ?=
+STUDY ?=
+OUT ?= outputs/study
+PARALLEL ?= 1
 ARGS ?=
 PYTEST_ARGS ?=
 export HF_HUB_DISABLE_TELEMETRY := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help install ffmpeg demo test test-slow quality style bench train eval compare clean
+.PHONY: help install ffmpeg demo test test-slow quality style bench train eval compare study clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -77,6 +81,9 @@ eval: install  ## make eval RECIPE=recipes/... [ACCELERATE_CONFIG=...] [ARGS=...
 
 compare: install  ## make compare RUNS="dir1 dir2" COMPARE_OUT=outputs/compare
 	$(BIN)/inforates compare --runs $(RUNS) --out $(COMPARE_OUT) $(ARGS)
+
+study: install  ## make study RECIPES="a.yaml b.yaml" (or STUDY=recipes/studies/ucf101.yaml) OUT=outputs/study [PARALLEL=2] [ARGS=...]
+	$(BIN)/inforates study $(if $(STUDY),--study $(STUDY),--recipes $(RECIPES)) --out $(OUT) --parallel $(PARALLEL) $(ARGS)
 
 clean:  ## remove caches (never outputs/ or .venv)
 	rm -rf .pytest_cache .ruff_cache build *.egg-info

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("inforates.evaluate", "evaluate checkpoints over the sampling grid"),
     "compare": ("inforates.compare", "statistics, plots and a report across evaluation runs"),
     "demo": ("inforates.demo", "the whole pipeline on the synthetic benchmark, CPU-sized"),
+    "study": ("inforates.study", "train, evaluate and compare several recipes in one command"),
     "pretrain-demo": ("inforates.pretrain_demo", "pretrain the demo's tiny checkpoints on another synthetic task"),
     "doctor": ("inforates.doctor", "check this machine (and a recipe) before a long run"),
 }

@@ -109,6 +109,10 @@ def check_inforates(args: list[str], made: Path, capsys) -> None:
         from inforates.pretrain_demo import make_parser
 
         make_parser().parse_args(rest)
+    elif command == "study":
+        from inforates.study import make_parser
+
+        make_parser().parse_known_args(rest)  # unknown words are recipe overrides
     else:
         pytest.fail(f"README runs `inforates {command}`, which this test has no checker for")
 
