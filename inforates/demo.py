@@ -4,11 +4,12 @@
     inforates demo --fresh                 # retrain and re-evaluate every model
     inforates demo --models videomae --out outputs/demo_videomae --max_eval_videos 60
 
-Stages: ``inforates synth`` (the benchmark in the recipes' ``dataset_dir``, reused when present) -> fine-tune each
-``recipes/demo/<model>.yaml`` from its pretrained checkpoint (``inforates/checkpoints/demo/<model>``, made by
-``inforates pretrain-demo`` on another synthetic task) -> evaluate each at the densest cell on the validation split,
-and over the recipe's designs (spacings 1-12 x 8 frames, and coverage x stride) on the test split, read once ->
-``inforates compare`` -> a short summary. The exit status is 1 when the report's Nyquist check fails: within each
+The demo is the study of the demo recipes (:func:`inforates.study.run_study`, as ``inforates study --study
+recipes/studies/demo.yaml`` runs it) plus the benchmark's checks: ``inforates synth`` (the benchmark in the recipes'
+``dataset_dir``, reused when present) -> fine-tune each ``recipes/demo/<model>.yaml`` from its pretrained checkpoint
+(``inforates/checkpoints/demo/<model>``, made by ``inforates pretrain-demo`` on another synthetic task) -> evaluate
+each over the recipe's designs (spacings 1-12 x 8 frames, and coverage x stride) on the test split, read once ->
+(the demo's hook) each at the densest cell on the validation split -> ``inforates compare`` -> a short summary. The exit status is 1 when the report's Nyquist check fails: within each
 video, direction accuracy must be high below the Nyquist limit and collapse past it, as sampling theory predicts
 (docs/synthetic.md). A model whose direction accuracy on the validation split at the densest cell is under 75 % (a
 threshold fixed in advance) is left out of the check, by name, since a model that guesses cannot show the reversal.
@@ -20,13 +21,10 @@ import argparse
 import json
 import math
 import sys
-import time
 from pathlib import Path
 
 from .analysis.inputs import load_runs
 from .analysis.outputs import to_jsonable
-from .compare import run_compare
-from .configs import parse_recipe
 from .errors import RecipeError
 
 
@@ -97,57 +95,47 @@ def _banner(text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The study of the demo recipes (:func:`inforates.study.run_study`: benchmark, fine-tuning, evaluation,
+    comparison, each reused when finished), plus the benchmark's checks: each model's validation pass, which decides
+    who joins the Nyquist check before the comparison reads the test split, and the demo's summary."""
     args = make_parser().parse_args(argv)
-    from .data.synthetic import ensure_synthetic
+    from .analysis.registry import analyse
     from .evaluate import main as evaluate_main
-    from .train import main as train_main
-    from .training.run_dir import is_finished
+    from .study import run_study
 
-    start, timings = time.perf_counter(), {}
     missing = [m for m in args.models if not (CHECKPOINTS_DIR / m / "config.json").is_file()]
     if missing:
         raise RecipeError(f"{CHECKPOINTS_DIR}: no pretrained checkpoint of {', '.join(missing)}; make them with "
                           f"`inforates pretrain-demo --models {' '.join(missing)}`")  # fmt: skip
-    recipes = {model: parse_recipe(_recipe_args(args, model)) for model in args.models}  # all fail before any work
-
-    _banner("1/4 synthetic benchmark")
-    tic = time.perf_counter()
-    for data_args in {r.data.dataset_dir: r.data for r in recipes.values()}.values():  # one per folder
-        print(f"benchmark: {ensure_synthetic(data_args)}")
-    timings["synth"] = time.perf_counter() - tic
-
-    for step, model in enumerate(args.models, 1):
-        _banner(f"2/4 train {model} ({step}/{len(args.models)})")
-        tic = time.perf_counter()
-        recipe_argv = _recipe_args(args, model)
-        if not args.fresh and is_finished(recipes[model]):
-            print(f"{recipes[model].training.output_dir}: already trained (--fresh to retrain)")
-        else:
-            try:
-                train_main(recipe_argv + (["--overwrite_output_dir", "true"] if args.fresh else []))
-            except RecipeError as err:  # e.g. the folder holds a run of an older demo recipe
-                raise RecipeError(f"{err} (for the demo: inforates demo --fresh retrains every model)") from None
-        timings[f"train {model}"] = time.perf_counter() - tic
-
-    overwrite = ["--overwrite", "true"] if args.fresh else []
-    for step, model in enumerate(args.models, 1):
-        _banner(f"3/4 evaluate {model} ({step}/{len(args.models)})")
-        tic = time.perf_counter()
-        evaluate_main(_recipe_args(args, model) + overwrite)
-        evaluate_main(_validation_args(args, model, recipes[model].data.validation_split) + overwrite)
-        timings[f"evaluate {model}"] = time.perf_counter() - tic
-
-    _banner("4/4 compare")
-    tic = time.perf_counter()
     out = Path(args.out)
-    runs = load_runs([out / "eval" / model for model in args.models])
-    validation = validation_direction(load_runs([out / "validation" / model for model in args.models]))
-    stages = (*MODELS, "eval", "validation", SUMMARY_FILE)  # written by the other stages, beside the report
-    analysis = run_compare(runs, out, protocol="both", nyquist_exclude=nyquist_exclusions(validation),
-                           overwrite=args.fresh, flag="--fresh", others=stages)  # fmt: skip
-    timings["compare"] = time.perf_counter() - tic
-    timings["total"] = time.perf_counter() - start
-    return print_summary(analysis, validation, out, timings)
+    overrides = ["--dataset_dir", args.data] if args.data else []
+    overrides += ["--max_eval_videos", str(args.max_eval_videos)] if args.max_eval_videos else []
+    per_model = {m: ["--model_name_or_path", str(CHECKPOINTS_DIR / m)] for m in args.models}  # from any folder
+    validation: dict[str, float] = {}
+
+    def validate(study, finished) -> dict:
+        """Each finished model at the densest cell on the validation split: who sees the rotation at all."""
+        _banner("validation: does each model see the rotation?")
+        for model in finished:
+            split = model.recipe.data.validation_split
+            evaluate_main(_validation_args(args, model.name, split) + (["--overwrite", "true"] if args.fresh else []))
+        validation.update(validation_direction(load_runs([out / "validation" / m.name for m in finished])))
+        return {"nyquist_exclude": nyquist_exclusions(validation)}
+
+    result = run_study([str(RECIPES_DIR / f"{m}.yaml") for m in args.models], out, overrides=overrides,
+                       per_model=per_model, fresh=args.fresh, overwrite=args.fresh, protocol="both",
+                       before_compare=validate, others=("validation", SUMMARY_FILE))  # fmt: skip
+    for outcome in result.outcomes.values():
+        if not outcome.finished:  # e.g. its folder holds a run of an older demo recipe
+            print(f"{outcome.name} FAILED: {outcome.error} (for the demo: inforates demo --fresh retrains every "
+                  "model)", flush=True)  # fmt: skip
+    if not validation:
+        return 1  # no model finished
+    analysis = result.analysis
+    if analysis is None:  # the comparison was reused: its analysis again, for the summary (nothing is written)
+        runs = load_runs([out / "eval" / m for m in args.models if m in validation])
+        analysis = analyse(runs, "both", nyquist_exclude=nyquist_exclusions(validation))
+    return max(result.exit_status, print_summary(analysis, validation, out, result.summary["seconds"]))
 
 
 def print_summary(analysis, validation: dict[str, float], out: Path, timings: dict[str, float]) -> int:

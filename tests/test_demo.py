@@ -42,7 +42,7 @@ def test_reduced_demo(tmp_path, capsys):
     assert check["within_video"]["above"] < check["within_video"]["below"] - 0.3
 
     again = main(["--models", "vivit", "--out", str(out), "--data", str(data)])
-    assert again == status and "already trained" in capsys.readouterr().out
+    assert again == status and "reusing the finished run" in capsys.readouterr().out
 
     if densest < TARGET_ACCURACY or not check["passed"]:
         pytest.xfail(
@@ -90,16 +90,16 @@ def test_a_model_without_a_validation_figure_is_left_out():
     assert set(nyquist_exclusions({"a": 0.75, "b": 0.749, "c": float("nan")})) == {"b", "c"}
 
 
-def test_a_folder_of_another_recipe_is_refused_with_the_demo_hint(tmp_path, synth_small):
-    from inforates.errors import RecipeError
+def test_a_folder_of_another_recipe_is_refused_with_the_demo_hint(tmp_path, synth_small, capsys):
     from inforates.training.run_dir import RUN_FILE
 
     stale = tmp_path / "demo" / "vivit"
     (stale / "checkpoint-10").mkdir(parents=True)  # a run of an older recipe that got as far as a checkpoint
     (stale / "checkpoint-10" / "trainer_state.json").write_text("{}")
     (stale / RUN_FILE).write_text(json.dumps({"fingerprint": "an older recipe"}))
-    with pytest.raises(RecipeError, match="--fresh retrains every model"):
-        main(["--models", "vivit", "--out", str(tmp_path / "demo"), "--data", str(synth_small)])
+    assert main(["--models", "vivit", "--out", str(tmp_path / "demo"), "--data", str(synth_small)]) == 1
+    printed = capsys.readouterr().out
+    assert "vivit FAILED: train:" in printed and "--fresh retrains every model" in printed
     assert (stale / RUN_FILE).read_text() == json.dumps({"fingerprint": "an older recipe"})  # left as it was
 
 

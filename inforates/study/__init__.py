@@ -24,6 +24,7 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,11 +82,19 @@ def run_study(
     overwrite: bool = False,
     protocol: str = "both",
     n_boot: int = 1000,
+    per_model: dict[str, list[str]] | None = None,
+    before_compare: Callable[[Study, list[StudyModel]], dict] | None = None,
+    others: tuple[str, ...] = (),
 ) -> StudyResult:
     """Plan (every check, before any work), train + evaluate each model (``only``: the ``only``-th alone;
-    ``compare_only``: none), compare, summarise. Bad input raises ``RecipeError``; a failed model does not."""
+    ``compare_only``: none), compare, summarise. Bad input raises ``RecipeError``; a failed model does not.
+
+    For a pipeline built on the study (``inforates demo``): ``per_model`` overrides of one model each,
+    ``before_compare(study, finished models)`` runs after the evaluations and returns more ``run_compare`` keywords
+    (e.g. ``nyquist_exclude``), which also key the comparison's reuse; ``others`` names more of the pipeline's own
+    files and folders beside the report."""
     start, timings = time.perf_counter(), {}
-    study = plan_study(recipes, out, shared, overrides, allow_mixed)
+    study = plan_study(recipes, out, shared, overrides, allow_mixed, per_model)
     if only is not None and not 0 <= only < len(study.models):
         raise RecipeError(
             f"--only {only}: the study has {len(study.models)} models, numbered 0-{len(study.models) - 1}"
@@ -127,13 +136,14 @@ def run_study(
         tic = time.perf_counter()
         mixed = check_same_inputs({m.name: m.eval_dir for m in done}, allow_mixed)
         study.mixed = mixed or study.mixed
-        key = compare_key(done, protocol, n_boot)
+        extra = before_compare(study, done) if before_compare is not None else {}
+        key = {**compare_key(done, protocol, n_boot), **({"extra": _jsonable(extra)} if extra else {})}
         statistical, multimodel = _reused_comparison(study.out, key) if not fresh else ({}, {})
         if statistical:
             print(f"\ncompare: reusing the comparison in {study.out}/ (the same runs; --fresh to redo it)")
             timings["compare"] = time.perf_counter() - tic
         else:
-            result.analysis = _compare(study, done, protocol, n_boot, overwrite)
+            result.analysis = _compare(study, done, protocol, n_boot, overwrite, extra, others)
             statistical, multimodel = result.analysis.statistical, result.analysis.multimodel
             timings["compare"] = time.perf_counter() - tic
     timings["total"] = time.perf_counter() - start
@@ -164,15 +174,15 @@ def _reused_comparison(out: Path, key: dict) -> tuple[dict, dict]:
     return statistical, multimodel
 
 
-def _compare(study: Study, done: list[StudyModel], protocol: str, n_boot: int, overwrite: bool):
+def _compare(study, done, protocol: str, n_boot: int, overwrite: bool, extra: dict, others: tuple[str, ...]):
     from ..analysis.inputs import load_runs
     from ..compare import run_compare
 
     _banner(f"compare {len(done)} model(s) -> {study.out}/report.md")
     runs = load_runs([m.eval_dir for m in done])
-    others = (*(m.name for m in study.models), "eval", "logs", SUMMARY_FILE)  # the study's, beside the report
+    others = (*(m.name for m in study.models), "eval", "logs", SUMMARY_FILE, *others)  # beside the report
     return run_compare(runs, study.out, protocol=protocol, n_boot=n_boot, overwrite=overwrite, flag="--overwrite",
-                       others=others)  # fmt: skip
+                       others=others, **extra)  # fmt: skip
 
 
 def _jsonable(value):
