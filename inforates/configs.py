@@ -305,6 +305,11 @@ class VideoTrainingArguments(TrainingArguments):
         default=False,
         metadata={"help": "False: TimeSformer/VideoMAE/ViViT use every parameter each step."},
     )
+    layer_decay: float | None = field(
+        default=None,
+        metadata={"help": "Layer-wise learning-rate decay in (0, 1]: encoder layer i trains at lr * decay^(depth - i), "
+                          "the head at lr; no weight decay on biases, norms, position embeddings. Off by default."},
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         for key, (ok, why) in _TRAINING_RANGES.items():
@@ -328,6 +333,7 @@ _TRAINING_RANGES: dict[str, tuple[Any, str]] = {
     **{key: (lambda v: 0 <= v < 1, "must be in [0, 1)") for key in (
         "adam_beta1", "adam_beta2", "label_smoothing_factor",
     )},
+    "layer_decay": (lambda v: 0 < v <= 1, "must be in (0, 1]: 1 is no decay, 0.75 VideoMAE's ViT-B fine-tuning"),
     "max_steps": (lambda v: v == -1 or v > 0, "a positive step count, or -1 to train for num_train_epochs"),
 }  # fmt: skip
 

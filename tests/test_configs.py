@@ -74,6 +74,8 @@ def test_misspelt_key_names_the_key_the_file_and_close_matches(tmp_path):
         ("sampler: spacing_budget\nbudgets: [8]\nspacings: []\n", "spacings"),
         ("spacing_unit: seconds\nstrides: [0]\n", "strides"),
         ("segment_frames: 0\n", "segment_frames"),
+        ("layer_decay: 0\n", "layer_decay"),
+        ("layer_decay: 1.5\n", "layer_decay"),
     ],
 )
 def test_invalid_values_fail_with_one_line_naming_the_key(tmp_path, text, key):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import datasets
 import numpy as np
 import pytest
@@ -114,3 +116,37 @@ def test_metric_module_against_hand_computed_values():
     assert result["mean_class_accuracy"] == pytest.approx((1 / 3 + 1 + 0) / 3)
     with pytest.raises(ValueError, match="class ids in"):
         metric.compute(predictions=scores, references=[0, 0, 0, 1, 7])
+
+
+@pytest.mark.parametrize("arch", ["timesformer", "videomae", "vivit"])
+def test_layer_decay_groups_reach_the_optimizer(arch, ramp_videos, tmp_path):
+    """layer_decay 0.5 on a 2-layer encoder: embeddings at lr * 0.5^3, layer i at lr * 0.5^(2 - i), the head at lr;
+    no weight decay on biases, norms, position/time embeddings and the CLS token; every trainable parameter once."""
+    trainer, _, _ = make_trainer(arch, ramp_videos, tmp_path, layer_decay=0.5, weight_decay=0.05, learning_rate=1e-3)
+    optimizer = trainer.create_optimizer()
+    names = {id(p): n for n, p in trainer.model.named_parameters()}
+    seen = [id(p) for group in optimizer.param_groups for p in group["params"]]
+    assert sorted(seen) == sorted(id(p) for p in trainer.model.parameters() if p.requires_grad) and len(
+        set(seen)
+    ) == len(seen)
+    for group in optimizer.param_groups:
+        for parameter in group["params"]:
+            name = names[id(parameter)]
+            layer = re.search(r"\.(?:encoder\.layer|layers)\.(\d)\.", name)
+            if layer:
+                expected = 1e-3 * 0.5 ** (2 - int(layer.group(1)))
+            elif ".embeddings." in name or "cls_token" in name:
+                expected = 1e-3 * 0.5**3
+            else:
+                expected = 1e-3
+            assert group["lr"] == pytest.approx(expected), name
+            no_decay = ("norm", "position_embeddings", "time_embeddings", "cls_token")
+            decayed = parameter.ndim > 1 and not any(k in name for k in no_decay)
+            assert group["weight_decay"] == (0.05 if decayed else 0.0), name
+    head = next(g for g in optimizer.param_groups if any(names[id(p)] == "classifier.weight" for p in g["params"]))
+    assert head["lr"] == pytest.approx(1e-3) and head["weight_decay"] == 0.05
+
+
+def test_without_layer_decay_the_optimizer_is_the_trainers(ramp_videos, tmp_path):
+    trainer, _, _ = make_trainer("vivit", ramp_videos, tmp_path)
+    assert {g["lr"] for g in trainer.create_optimizer().param_groups} == {2e-3}

@@ -26,6 +26,7 @@ from ..data.collator import VideoCollator
 from ..data.transforms import ProcessorSettings
 from ..errors import RecipeError
 from ..metrics import load_video_metric
+from .layer_decay import layer_decay_groups
 
 
 logger = logging.getLogger(__name__)
@@ -143,6 +144,18 @@ class VideoTrainer(Trainer):
             yield
         finally:
             self.data_collator = train_collator
+
+    def create_optimizer(self, model=None):
+        """The Trainer's optimizer, with layer-wise learning-rate decay when ``layer_decay`` is set
+        (:mod:`inforates.training.layer_decay`)."""
+        decay = getattr(self.args, "layer_decay", None)
+        if decay is None or self.optimizer is not None:
+            return super().create_optimizer() if model is None else super().create_optimizer(model)
+        groups = layer_decay_groups(self.model, self.args.learning_rate, self.args.weight_decay, decay)
+        optimizer_cls, optimizer_kwargs = Trainer.get_optimizer_cls_and_kwargs(self.args, self.model)
+        optimizer_kwargs.pop("lr", None)
+        self.optimizer = optimizer_cls(groups, **optimizer_kwargs)
+        return self.optimizer
 
     def get_eval_dataloader(self, eval_dataset=None):
         with self._collating_with(self.eval_collator):
