@@ -42,6 +42,7 @@ class Source:
 
     name: str
     title: str | None = None  # e.g. "UCF-101"; None: the card names the folder or file
+    horizontal_flip: bool = True  # the default of the recipe key: False where labels name left/right
 
     def load(self, data_args, seed: int = 0, skip_log=None):
         return importlib.import_module(f"{__name__}.{self.name}").load(data_args, seed=seed, skip_log=skip_log)
