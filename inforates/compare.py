@@ -9,8 +9,8 @@
 ``run.json``), parents of such directories (searched), or folders of the 2025 study's tables
 (``<model>_temporal_sampling.csv`` + ``<model>_per_class.csv``; per-class and aggregate analyses only).
 Writes ``statistical_results.json``, ``multimodel_analysis.json``, ``pairwise_*.csv``,
-``summary_statistics_by_coverage.csv``, ``accuracy_by_variant.csv``, ``class_sensitivity.csv``, ``figures/`` and
-``report.md`` (see docs/statistics.md). The analyses themselves live in :mod:`inforates.analysis`: this module
+``summary_statistics_by_coverage.csv``, ``accuracy_by_variant.csv``, ``class_sensitivity.csv``,
+``confusion_<model>_<variant>.csv`` + ``confusion_class_shifts.csv``, ``figures/`` and ``report.md`` (see docs/statistics.md). The analyses themselves live in :mod:`inforates.analysis`: this module
 loads the runs, runs the registry and writes what it computed.
 """
 

@@ -107,14 +107,22 @@ def check_dataset(recipe) -> Check:
     if data.dataset_source == "synthetic" and not (data.dataset_dir and Path(data.dataset_dir).exists()):
         return Check("dataset", True, f"synthetic benchmark will be generated in {data.dataset_dir}")
     try:
+        from .data.skips import SkipLog
         from .data.sources import load_video_dataset
 
-        splits = load_video_dataset(data, seed=recipe.training.seed)
+        skipped = SkipLog()
+        splits = load_video_dataset(data, seed=recipe.training.seed, skip_log=skipped)
     except Exception as err:
         where = data.dataset_dir or data.dataset_name or data.manifest_path
         return Check("dataset", False, f"{where}: {str(err).splitlines()[0][:200]}", "see docs/data.md for layouts")
     counts = ", ".join(f"{name} {len(split)}" for name, split in splits.items())
-    return Check("dataset", True, f"{data.dataset_source}: {counts} videos")
+    label = next(iter(splits.values())).features.get("label")
+    classes = f", {len(label.names)} classes" if hasattr(label, "names") else ""
+    detail = f"{data.dataset_source}: {counts} videos{classes}"
+    if len(skipped):  # listed but not on disk: training runs without them, so a note rather than a failure
+        example = Path(skipped.rows[0]["path"]).name
+        detail += f"; {len(skipped)} listed videos are missing and left out (e.g. {example})"
+    return Check("dataset", True, detail)
 
 
 def hub_reachable(timeout: float = 3.0) -> tuple[bool, str]:

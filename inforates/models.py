@@ -11,6 +11,8 @@
 * Attention: SDPA where the model class supports it (VideoMAE, ViViT), eager otherwise (TimeSformer); logged.
 * The clip length and image size a recipe asks for are checked against the checkpoint (its architecture's
   geometry rules, ``model_registry.ARCHITECTURES``).
+* ``drop_path_rate`` (training only): stochastic depth in the encoder layers (:mod:`inforates.training.drop_path`),
+  recorded in ``config.drop_path_rate`` (VideoMAE, ViViT); the weights' names are unchanged.
 * :func:`processor_settings` is the one place that turns an architecture's defaults into ``ProcessorSettings``.
 """
 
@@ -28,6 +30,7 @@ from .configs import ModelArguments
 from .data.transforms import ProcessorSettings
 from .errors import RecipeError
 from .model_registry import Architecture, architecture, resolve
+from .training.drop_path import STOCHASTIC_DEPTH, apply_drop_path
 
 
 logger = logging.getLogger(__name__)
@@ -245,7 +248,21 @@ def load_model_for_training(
     """The model to fine-tune on ``label2id``, its ``ProcessorSettings`` and the clip length it takes."""
     if not label2id:
         raise ValueError("load_model_for_training needs at least one label")
-    return _build(model_args, label2id, id2label)
+    model, settings, clip_len = _build(model_args, label2id, id2label)
+    _apply_drop_path(model, model_args.drop_path_rate)
+    return model, settings, clip_len
+
+
+def _apply_drop_path(model: PreTrainedModel, requested: float | None) -> None:
+    """Stochastic depth at the recipe's ``drop_path_rate``; unset, the checkpoint's own: TimeSformer's layers are
+    built from its config, and a VideoMAE/ViViT checkpoint saved here records its rate in ``config.drop_path_rate``."""
+    rate = requested
+    if rate is None:
+        rate = getattr(model.config, "drop_path_rate", None)
+        if not rate or model.config.model_type not in STOCHASTIC_DEPTH:
+            return
+    apply_drop_path(model, rate)
+    logger.info("stochastic depth: drop_path_rate %s over %d layers", rate, model.config.num_hidden_layers)
 
 
 def load_checkpoint(

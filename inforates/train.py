@@ -10,8 +10,10 @@ Usage:
         --config recipes/videomae/ucf101.yaml --learning_rate 5e-5
 
 The output folder gets the model (safetensors), its processor config, the resolved recipe (``recipe.yaml``),
-``train_results.json``/``eval_results.json`` and a model card. A run resumes from the last checkpoint in its
-``output_dir``; a folder holding a different run is refused unless ``--overwrite_output_dir true``.
+``train_results.json``/``eval_results.json`` and a model card; with ``ema_decay`` the saved model and
+``eval_results.json`` are those of the weights' moving average (``eval_ema_decay`` says so). A run resumes from
+the last checkpoint in its ``output_dir``; a folder holding a different run is refused unless
+``--overwrite_output_dir true``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .data.sources import load_video_dataset, undecoded
 from .errors import RecipeError, ensure_writable
 from .hub import model_card, push_checkpoint
 from .models import load_model_for_training
+from .training.ema import check_ema
 from .training.launch import (
     check_classes,
     check_launch,
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(recipe)
     check_launch(recipe)
     check_model_selection(recipe)
+    check_ema(training_args)
     set_cpu_threads(recipe)
     last_checkpoint = check_output_dir(recipe)
     ensure_writable(training_args.output_dir, "output_dir")
@@ -98,9 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     trainer.save_metrics("train", train_result.metrics)
     trainer.save_state()
 
-    # Save
+    # Save (with ema_decay, train() has put the weights' average in the model: it is what is saved and evaluated)
     trainer.save_model(training_args.output_dir)
     eval_metrics = trainer.evaluate()
+    if training_args.ema_decay is not None:
+        eval_metrics["eval_ema_decay"] = training_args.ema_decay
     trainer.log_metrics("eval", eval_metrics)
     trainer.save_metrics("eval", eval_metrics)
     out = Path(training_args.output_dir)

@@ -64,7 +64,7 @@ def test_unmet_needs_are_skipped_with_their_reason(prediction_runs):
     inputs = Inputs.stack(runs)
     ruled_out = [e for e in ENTRIES if any(not n.per_model and not n.met(inputs) for n in e.needs)]
     assert {e.name for e in ruled_out} == {"cochran_q", "pairwise_mcnemar", "model_mcnemar", "logistic_interaction",
-                                           "attribution", "matched_evidence", "rm_anova"}  # fmt: skip
+                                           "attribution", "matched_evidence", "rm_anova", "confusion"}  # fmt: skip
     for entry in ruled_out:
         unmet = [n for n in entry.needs if not n.per_model and not n.met(inputs)]
         title = entry.title.replace(" ({model})", "")  # listed once for every model

@@ -191,3 +191,61 @@ def test_skips_in_dataloader_workers_reach_the_spool(make_video, broken_videos, 
     labels = [batch["labels"].tolist() for batch in loader]
     assert labels == [[0], [0]]
     assert [(row["path"], row["stage"]) for row in log.rows] == [(str(broken_videos["text.avi"][0]), "open")]
+
+
+def test_make_collators_passes_the_augmentation_keys_and_defaults_give_the_previous_batches(make_video):
+    from inforates.configs import DataArguments, SamplingArguments
+    from inforates.training.trainer import make_collators
+
+    rows = [{"video": str(make_video(f"v{i}.mp4", 40, seed=i)), "label": i} for i in range(2)]
+    train, evaluation = make_collators(IDENTITY_CROP, 8, SamplingArguments(), DataArguments(), seed=4)
+    assert train.rand_augment is None and evaluation.rand_augment is None
+    # built as before the crop-shape and RandAugment keys existed: the same batches, draw for draw
+    previous = VideoCollator(IDENTITY_CROP, 8, SamplingArguments().train_variants(), train=True, seed=4,
+                             random_resized_crop=True, min_scale=0.5, horizontal_flip=True)  # fmt: skip
+    for _ in range(2):
+        assert torch.equal(train(rows)["pixel_values"], previous(rows)["pixel_values"])
+
+    data = DataArguments(rand_augment="rand-m7-n4-mstd0.5-inc1", crop_min_scale=0.08, crop_max_scale=0.9,
+                         crop_min_aspect=0.5, crop_max_aspect=2.0, horizontal_flip=False)  # fmt: skip
+    train, evaluation = make_collators(IDENTITY_CROP, 8, SamplingArguments(), data, seed=4)
+    assert (train.min_scale, train.max_scale, train.min_aspect, train.max_aspect) == (0.08, 0.9, 0.5, 2.0)
+    assert repr(train.rand_augment) == "RandAugment(rand-m7-n4-mstd0.5-inc1)" and train.horizontal_flip is False
+    assert evaluation.rand_augment is None and not evaluation.train
+    with pytest.raises(ValueError, match="crop scale"):
+        VideoCollator(IDENTITY_CROP, 8, SamplingVariant(), train=True, min_scale=0.8, max_scale=0.5)
+
+
+def test_rand_augment_training_batch_from_a_real_video_is_the_same_on_every_frame(make_video):
+    from inforates.models import load_checkpoint
+
+    # 3 frames, clip_len 8: the sampler repeats frames ([0, 0, 0, 1, 1, 1, 2, 2]), and repeats stay identical
+    rows = [{"video": str(make_video("short.mp4", 3, size=(48, 64))), "label": 1}]
+    variant = SamplingVariant(coverage=100, stride=1)
+    plain = VideoCollator(IDENTITY, 8, variant, train=True, random_resized_crop=False, horizontal_flip=False)(rows)
+    assert _numbers(plain["pixel_values"][0], 3) == [0, 0, 0, 1, 1, 1, 2, 2]
+
+    def collator(seed, **keys):
+        return VideoCollator(IDENTITY, 8, variant, train=True, seed=seed, clips_per_video=4,
+                             rand_augment="rand-m9-n4-mstd0.5-inc1", **keys)  # fmt: skip
+
+    changed = 0
+    for seed in range(3):
+        batch = collator(seed, random_resized_crop=False, horizontal_flip=False)(rows)
+        assert batch["pixel_values"].shape == (4, 8, 3, 48, 64) and batch["labels"].tolist() == [1] * 4
+        for clip in batch["pixel_values"]:
+            for a, b in [(0, 1), (1, 2), (3, 4), (4, 5), (6, 7)]:
+                assert torch.equal(clip[a], clip[b])
+            changed += not torch.equal(clip, plain["pixel_values"][0])
+        again = collator(seed, random_resized_crop=False, horizontal_flip=False)(rows)
+        assert torch.equal(again["pixel_values"], batch["pixel_values"])  # a seeded run repeats
+    assert changed >= 6  # of 12 clips, each augmented unless all 4 operations were skipped (1 in 16)
+
+    model, settings, clip_len = load_checkpoint("tiny-videomae")
+    rows = [{"video": str(make_video(f"m{i}.mp4", 30, size=(48, 80), seed=i)), "label": i} for i in range(2)]
+    batch = VideoCollator(settings, clip_len, SamplingVariant(), train=True, min_scale=0.08,
+                          rand_augment="rand-m7-n4-mstd0.5-inc1")(rows)  # fmt: skip
+    assert batch["pixel_values"].shape == (2, clip_len, 3, 32, 32) and batch["pixel_values"].dtype == torch.float32
+    with torch.no_grad():
+        logits = model(pixel_values=batch["pixel_values"]).logits
+    assert logits.shape[0] == 2 and torch.isfinite(logits).all()

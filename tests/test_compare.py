@@ -109,7 +109,7 @@ def test_report_embeds_figures_and_states_findings(simulated):
     out = simulated["out"]
     report = (out / "report.md").read_text()
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
-    assert len(images) == 3 * 6 + 4
+    assert len(images) == 3 * 7 + 4
     assert all((out / path).is_file() and not Path(path).is_absolute() for path in images)
     multimodel = json.loads((out / "multimodel_analysis.json").read_text())
     for model, best in multimodel["best"].items():

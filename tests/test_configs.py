@@ -76,6 +76,20 @@ def test_misspelt_key_names_the_key_the_file_and_close_matches(tmp_path):
         ("segment_frames: 0\n", "segment_frames"),
         ("layer_decay: 0\n", "layer_decay"),
         ("layer_decay: 1.5\n", "layer_decay"),
+        ("mixup_alpha: -0.1\n", "mixup_alpha"),
+        ("cutmix_alpha: 1.0\nper_device_train_batch_size: 1\n", "per_device_train_batch_size"),
+        ("mixup_prob: 1.5\n", "mixup_prob"),
+        ("mixup_switch_prob: -1\n", "mixup_switch_prob"),
+        ("ema_decay: 1\n", "ema_decay"),
+        ("drop_path_rate: 1\n", "drop_path_rate"),
+        ("rand_augment: m7-k4\n", "rand_augment"),
+        ("rand_augment: m11-n2\n", "rand_augment"),
+        ("rand_augment: n2\n", "rand_augment"),
+        ("crop_max_scale: 0.4\n", "crop_max_scale"),
+        ("crop_min_aspect: 0\n", "crop_min_aspect"),
+        ("crop_max_aspect: 0.5\n", "crop_max_aspect"),
+        ("test_crops: 2\n", "test_crops"),
+        ("test_clips: 0\n", "test_clips"),
     ],
 )
 def test_invalid_values_fail_with_one_line_naming_the_key(tmp_path, text, key):
@@ -95,6 +109,36 @@ def test_the_exact_design_and_seconds_parse_into_their_grids(tmp_path):
     assert [v.name for v in seconds.sampling.grid()] == ["cov100_s0p04s", "cov100_s0p16s"]
     default = parse_recipe(["--output_dir", str(tmp_path)])
     assert len(default.sampling.grid()) == 25 and default.sampling.grid()[0].name == "cov10_s1"
+
+
+def test_fine_tuning_keys_parse_and_are_recorded_in_recipe_yaml(tmp_path):
+    import yaml
+
+    from inforates.training.run_dir import save_recipe
+
+    text = (
+        "layer_decay: 0.75\nmixup_alpha: 0.8\ncutmix_alpha: 1.0\nlabel_smoothing_factor: 0.1\ndrop_path_rate: 0.1\n"
+        "ema_decay: 0.999\nrand_augment: rand-m7-n4-mstd0.5-inc1\ncrop_min_scale: 0.08\ntest_clips: 5\n"
+        "test_crops: 3\nper_device_train_batch_size: 4\noutput_dir: out\n"
+    )
+    recipe = parse_recipe(["--config", write(tmp_path, text)])
+    assert recipe.training.mixes and recipe.evaluation.views == 15
+    save_recipe(recipe, tmp_path / "recipe.yaml", clip_len=16, image_size=224)
+    saved = yaml.safe_load((tmp_path / "recipe.yaml").read_text())
+    expected = {
+        "layer_decay": 0.75, "mixup_alpha": 0.8, "cutmix_alpha": 1.0, "mixup_prob": 1.0, "mixup_switch_prob": 0.5,
+        "label_smoothing_factor": 0.1, "drop_path_rate": 0.1, "ema_decay": 0.999,
+        "rand_augment": "rand-m7-n4-mstd0.5-inc1", "crop_min_scale": 0.08, "crop_max_scale": 1.0,
+        "horizontal_flip": True, "test_clips": 5, "test_crops": 3,
+    }  # fmt: skip
+    assert {key: saved[key] for key in expected} == expected
+    again = parse_recipe(["--config", str(tmp_path / "recipe.yaml")])  # a run's recipe.yaml reruns it
+    assert again.data.rand_augment == recipe.data.rand_augment and again.evaluation.views == 15
+
+
+def test_horizontal_flip_defaults_per_source(tmp_path):
+    assert parse_recipe(["--output_dir", str(tmp_path)]).data.horizontal_flip is True
+    assert parse_recipe(["--output_dir", str(tmp_path), "--horizontal_flip", "false"]).data.horizontal_flip is False
 
 
 @pytest.mark.parametrize("text", ["- a\n- b\n", "key: [unclosed\n"])

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 from conftest import REPO_ROOT, numbered_frames, write_video
 
-from inforates.configs import DataArguments
+from inforates.configs import DataArguments, parse_recipe
 from inforates.data.decoding import video_source
 from inforates.data.skips import SkipLog
 from inforates.data.sources import DatasetError, VideoRecord, carve_validation, load_video_dataset, subsample
 from inforates.data.synthetic import CLASS_NAMES, generate_synthetic
+from inforates.errors import RecipeError
 
 
 def tiny(path: Path, num_frames: int = 3, seed: int = 0) -> Path:
@@ -527,6 +528,335 @@ def test_kinetics_rows_without_labels_are_errors(tmp_path):
     args = DataArguments(dataset_source="kinetics", dataset_dir=str(tmp_path / "clips"), annotations_path=str(table))
     with pytest.raises(DatasetError, match=r"test.csv: a row lacks label"):
         load_video_dataset(args)
+
+
+# --- HMDB-51 ----------------------------------------------------------------------------------------------------
+HMDB_CLASSES = ["brush_hair", "cartwheel", "climb_stairs"]
+# Per split plan, what each of a class's six videos is: 1 train, 2 test, 0 neither (as in the official files).
+HMDB_PLANS = {1: [1, 1, 1, 1, 2, 0], 2: [2, 1, 1, 1, 1, 0], 3: [1, 1, 2, 0, 1, 1]}
+
+
+def hmdb_name(cls: str, k: int) -> str:
+    return f"Movie{k}_{cls}_u_nm_np1_fr_goo_{k}.avi"
+
+
+def build_hmdb51(root: Path, plans: dict[int, list[int]] = HMDB_PLANS) -> Path:
+    """hmdb51_org/<class>/<video>.avi (MPEG-4 Part 2, like the release) beside testTrainMulti_7030_splits/, whose
+    lines end in a space as the official ones do."""
+    splits = root / "testTrainMulti_7030_splits"
+    splits.mkdir(parents=True)
+    for c, cls in enumerate(HMDB_CLASSES):
+        for k in range(6):
+            tiny(root / "hmdb51_org" / cls / hmdb_name(cls, k), seed=10 * c + k)
+        for plan, memberships in plans.items():
+            lines = "".join(f"{hmdb_name(cls, k)} {n} \n" for k, n in enumerate(memberships))
+            (splits / f"{cls}_test_split{plan}.txt").write_text(lines)
+    return root
+
+
+@pytest.fixture(scope="module")
+def hmdb_template(tmp_path_factory):
+    return build_hmdb51(tmp_path_factory.mktemp("hmdb"))
+
+
+@pytest.fixture
+def hmdb(hmdb_template, tmp_path):
+    return Path(shutil.copytree(hmdb_template, tmp_path / "hmdb"))
+
+
+def hmdb_args(root: Path, **keys) -> DataArguments:
+    return DataArguments(dataset_source="hmdb51", dataset_dir=str(root), **keys)
+
+
+def test_hmdb51_official_split_with_validation_carved_by_film(hmdb):
+    before = snapshot(hmdb)
+    splits = load_video_dataset(hmdb_args(hmdb, validation_fraction=0.25), seed=0)
+    check_columns(splits)
+    assert {name: len(s) for name, s in splits.items()} == {"train": 9, "validation": 3, "test": 3}
+    assert splits["test"].features["label"].names == HMDB_CLASSES
+    assert sorted(class_of(splits["validation"], i) for i in range(3)) == HMDB_CLASSES  # one per class
+    assert list(splits["test"]["video_id"]) == [Path(hmdb_name(cls, 4)).stem for cls in HMDB_CLASSES]
+    held_out = set(splits["train"]["video_id"]) | set(splits["validation"]["video_id"])
+    assert held_out == {Path(hmdb_name(cls, k)).stem for cls in HMDB_CLASSES for k in range(4)}  # the 0s: nowhere
+    # the group is the film: Movie<k>'s clips of every class move to validation together, and only they
+    assert set(splits["train"]["group"]) | set(splits["validation"]["group"]) == {f"Movie{k}" for k in range(4)}
+    assert len(set(splits["validation"]["group"])) == 1
+    assert not set(splits["validation"]["group"]) & set(splits["train"]["group"])
+    for split in splits.values():
+        for i, path in enumerate(paths(split)):
+            assert Path(path).parent.name == class_of(split, i) and Path(path).is_absolute()
+    assert splits["test"][0]["video"].metadata.num_frames == 3
+    again = load_video_dataset(hmdb_args(hmdb, validation_fraction=0.25), seed=0)
+    assert list(again["validation"]["video_id"]) == list(splits["validation"]["video_id"])
+    assert snapshot(hmdb) == before
+
+
+def test_hmdb_group_is_the_film():
+    from inforates.data.sources.hmdb51 import hmdb_group
+
+    assert hmdb_group("April_09_brush_hair_u_nm_np1_ba_goo_0", "brush_hair") == "April_09"
+    assert hmdb_group("American_History_X_punch_u_cm_np1_fr_med_0", "punch") == "American_History_X"
+    assert hmdb_group("some_clip_3", "wave") == "some_clip"  # no class in the name: the trailing number goes
+    assert hmdb_group("clip", "wave") == "clip"
+
+
+@pytest.mark.parametrize("plan", [1, 2, 3])
+def test_hmdb51_split_plans_follow_their_files(hmdb, plan):
+    splits = load_video_dataset(hmdb_args(hmdb, hmdb_split=plan, validation_fraction=0))
+    for split, n in (("train", 1), ("test", 2)):
+        expected = {Path(hmdb_name(c, k)).stem for c in HMDB_CLASSES for k, m in enumerate(HMDB_PLANS[plan]) if m == n}
+        assert set(splits[split]["video_id"]) == expected
+
+
+def test_hmdb51_videos_folder_itself_and_explicit_split_folder(hmdb, tmp_path):
+    found_beside = load_video_dataset(hmdb_args(hmdb / "hmdb51_org"))
+    moved = Path(shutil.move(hmdb / "testTrainMulti_7030_splits", tmp_path / "lists"))
+    explicit = load_video_dataset(hmdb_args(hmdb, annotations_path=str(moved)))
+    for splits in (found_beside, explicit):
+        assert sum(len(s) for s in splits.values()) == 15
+
+
+def test_hmdb51_missing_videos_are_recorded_not_fatal(hmdb, caplog):
+    gone = hmdb / "hmdb51_org" / "cartwheel" / hmdb_name("cartwheel", 2)
+    gone.unlink()
+    (hmdb / "hmdb51_org" / "cartwheel" / hmdb_name("cartwheel", 5)).unlink()  # a 0: not missing, not used
+    log = SkipLog()
+    with caplog.at_level(logging.WARNING):
+        splits = load_video_dataset(hmdb_args(hmdb), skip_log=log)
+    assert sum(len(s) for s in splits.values()) == 14
+    assert [(row["path"], row["stage"]) for row in log.rows] == [(str(gone), "missing")]
+    assert "1 videos listed in HMDB-51 split 1 files are missing" in caplog.text
+
+
+def test_hmdb51_layout_mistakes_are_one_line(hmdb, tmp_path):
+    def error(args) -> str:
+        with pytest.raises(DatasetError) as err:
+            load_video_dataset(args)
+        assert "\n" not in str(err.value)
+        return str(err.value)
+
+    assert "no <class>_test_split2.txt files" in error(hmdb_args(hmdb, hmdb_split=2, annotations_path=str(tmp_path)))
+    bad = hmdb / "testTrainMulti_7030_splits" / "cartwheel_test_split1.txt"
+    bad.write_text(bad.read_text() + "extra.avi 3\n")
+    assert f"{bad}:7: expected '<video>.avi <0|1|2>', got 'extra.avi 3'" in error(hmdb_args(hmdb))
+    shutil.rmtree(hmdb / "testTrainMulti_7030_splits")
+    message = error(hmdb_args(hmdb))
+    assert "HMDB-51 split files not found" in message and "set annotations_path" in message
+    assert str(hmdb / "testTrainMulti_7030_splits") in message
+    with pytest.raises(RecipeError, match=r"hmdb_split=4: HMDB-51 has splits 1, 2 and 3"):
+        hmdb_args(hmdb, hmdb_split=4)
+
+
+# --- Something-Something V2 -------------------------------------------------------------------------------------
+SSV2_CLASSES = [  # labels.json's id order, deliberately not sorted
+    "Pushing something from left to right",
+    "Holding something next to something",
+    "Putting something on something",
+]
+SSV2_TEMPLATES = [
+    "Pushing [something] from left to right",
+    "Holding [something] next to [something]",
+    "Putting [something] on [something]",
+]
+
+
+def build_ssv2(root: Path, train_per_class: int = 4, prefix: str = "") -> Path:
+    """20bn-something-something-v2/<id>.webm (VP9, like the release) and labels/{labels,train,validation,test}.json.
+    Ids: train 1000 + 10 * class + k, validation 2000 + class, test (unlabelled) 3000."""
+    videos, labels = root / "20bn-something-something-v2", root / "labels"
+    labels.mkdir(parents=True)
+    train, validation = [], []
+    for c, template in enumerate(SSV2_TEMPLATES):
+        things = ["a pen", "a cup"][: template.count("[")]
+        for k in range(train_per_class):
+            train.append({"id": str(1000 + 10 * c + k), "label": "x", "template": template, "placeholders": things})
+        validation.append({"id": str(2000 + c), "label": "x", "template": template, "placeholders": things})
+    for entry in train + validation + [{"id": "3000"}]:
+        tiny(videos / f"{entry['id']}.webm", seed=int(entry["id"]))
+    (labels / f"{prefix}labels.json").write_text(json.dumps({name: str(i) for i, name in enumerate(SSV2_CLASSES)}))
+    (labels / f"{prefix}train.json").write_text(json.dumps(train))
+    (labels / f"{prefix}validation.json").write_text(json.dumps(validation))
+    (labels / f"{prefix}test.json").write_text(json.dumps([{"id": "3000"}]))
+    return root
+
+
+@pytest.fixture(scope="module")
+def ssv2_template(tmp_path_factory):
+    return build_ssv2(tmp_path_factory.mktemp("ssv2"))
+
+
+@pytest.fixture
+def ssv2(ssv2_template, tmp_path):
+    return Path(shutil.copytree(ssv2_template, tmp_path / "ssv2"))
+
+
+def ssv2_args(root: Path, **keys) -> DataArguments:
+    return DataArguments(dataset_source="ssv2", dataset_dir=str(root), **keys)
+
+
+def test_ssv2_classes_from_templates_official_validation_is_test(ssv2, caplog):
+    before = snapshot(ssv2)
+    with caplog.at_level(logging.INFO):
+        splits = load_video_dataset(ssv2_args(ssv2, validation_fraction=0.25), seed=0)
+    assert {name: len(s) for name, s in splits.items()} == {"train": 9, "validation": 3, "test": 3}
+    for split in splits.values():
+        assert split.features["label"].names == SSV2_CLASSES  # labels.json's id order, the same in every split
+    assert list(splits["test"]["video_id"]) == ["2000", "2001", "2002"]
+    assert [class_of(splits["test"], i) for i in range(3)] == SSV2_CLASSES
+    assert sorted(class_of(splits["validation"], i) for i in range(3)) == sorted(SSV2_CLASSES)
+    ids = [v for s in splits.values() for v in s["video_id"]]
+    assert len(ids) == len(set(ids)) == 15 and "3000" not in ids
+    truth = {str(1000 + 10 * c + k): name for c, name in enumerate(SSV2_CLASSES) for k in range(4)}
+    truth.update({str(2000 + c): name for c, name in enumerate(SSV2_CLASSES)})
+    for split in splits.values():
+        for i, (video_id, path) in enumerate(zip(split["video_id"], paths(split))):
+            assert Path(path).name == f"{video_id}.webm" and class_of(split, i) == truth[video_id]
+    assert splits["test"][0]["video"].metadata.num_frames == 3
+    assert "test.json has no labels and is not used" in caplog.text
+    assert snapshot(ssv2) == before
+
+
+def test_ssv2_flip_is_off_by_default():
+    assert DataArguments(dataset_source="ssv2").horizontal_flip is False
+    assert DataArguments(dataset_source="ssv2", horizontal_flip=True).horizontal_flip is True
+    assert DataArguments(dataset_source="hmdb51").horizontal_flip is True
+
+
+def test_ssv2_videos_folder_itself_older_names_and_mixed_case(tmp_path):
+    root = build_ssv2(tmp_path / "old", train_per_class=2, prefix="something-something-v2-")
+    train = root / "labels" / "something-something-v2-train.json"
+    entries = json.loads(train.read_text())
+    entries[0]["template"] = "Pushing [Something] from left to right"
+    train.write_text(json.dumps(entries))
+    (root / "20bn-something-something-v2" / "2000.webm").unlink()  # re-encoded: used when the .webm is absent
+    tiny(root / "20bn-something-something-v2" / "2000.mp4")
+    tiny(root / "20bn-something-something-v2" / "2001.mp4")  # beside its .webm: the release's file wins
+    splits = load_video_dataset(ssv2_args(root / "20bn-something-something-v2"), seed=0)  # labels/ found beside it
+    assert [Path(p).name for p in paths(splits["test"])] == ["2000.mp4", "2001.webm", "2002.webm"]
+    assert {name: len(s) for name, s in splits.items()} == {"train": 3, "validation": 3, "test": 3}
+    classes = {video_id: class_of(s, i) for s in splits.values() for i, video_id in enumerate(s["video_id"])}
+    assert classes["1000"] == SSV2_CLASSES[0] and classes["1011"] == SSV2_CLASSES[1]
+
+
+def test_ssv2_missing_videos_are_recorded_not_fatal(ssv2):
+    gone = ssv2 / "20bn-something-something-v2" / "2001.webm"
+    gone.unlink()
+    log = SkipLog()
+    splits = load_video_dataset(ssv2_args(ssv2), skip_log=log)
+    assert len(splits["test"]) == 2
+    assert [(row["path"], row["stage"]) for row in log.rows] == [(str(gone), "missing")]
+
+
+def test_ssv2_annotation_mistakes_are_one_line(ssv2, tmp_path):
+    def error(args) -> str:
+        with pytest.raises(DatasetError) as err:
+            load_video_dataset(args)
+        assert "\n" not in str(err.value)
+        return str(err.value)
+
+    labels = ssv2 / "labels"
+    train = json.loads((labels / "train.json").read_text())
+    (labels / "train.json").write_text(json.dumps(train + [{"id": "1999", "template": "Tearing [something]"}]))
+    message = error(ssv2_args(ssv2))
+    assert "train.json: video 1999 has template 'Tearing [something]'" in message
+    assert "'Tearing something' is not a class of labels.json" in message
+    (labels / "train.json").write_text(json.dumps(train))
+    (labels / "validation.json").unlink()
+    message = error(ssv2_args(ssv2))
+    assert f"{labels / 'validation.json'}: not found; set annotations_path" in message
+    message = error(ssv2_args(ssv2, annotations_path=str(tmp_path)))
+    assert f"SSv2 labels.json not found (looked in {tmp_path})" in message
+    (labels / "labels.json").write_text('{"Moving something": "3"}')
+    assert "class ids are not 0..0" in error(ssv2_args(ssv2))
+
+
+# --- Diving48 ---------------------------------------------------------------------------------------------------
+DIVING_VOCAB = [
+    ["Back", "15som", "05Twis", "FREE"],
+    ["Back", "15som", "15Twis", "FREE"],
+    ["Forward", "25som", "NoTwis", "PIKE"],
+]
+
+
+def build_diving48(root: Path, vocab: bool = True) -> Path:
+    """rgb/<vid_name>.mp4 and Diving48_V2_{train,test}.json (+ Diving48_vocab.json): labels 0-2, four train clips
+    and one test clip each."""
+    entries = {"train": [], "test": []}
+    for label in range(3):
+        for k in range(5):
+            split = "test" if k == 4 else "train"
+            name = f"yt{label}{k}_{k * 100:05d}"
+            entries[split].append({"vid_name": name, "label": label, "start_frame": 0, "end_frame": 3})
+            tiny(root / "rgb" / f"{name}.mp4", seed=10 * label + k)
+    for split, rows in entries.items():
+        (root / f"Diving48_V2_{split}.json").write_text(json.dumps(rows))
+    if vocab:
+        (root / "Diving48_vocab.json").write_text(json.dumps(DIVING_VOCAB))
+    return root
+
+
+@pytest.fixture(scope="module")
+def diving_template(tmp_path_factory):
+    return build_diving48(tmp_path_factory.mktemp("diving48"))
+
+
+@pytest.fixture
+def diving(diving_template, tmp_path):
+    return Path(shutil.copytree(diving_template, tmp_path / "diving48"))
+
+
+def test_diving48_vocabulary_names_classes_in_label_order(diving):
+    before = snapshot(diving)
+    args = DataArguments(dataset_source="diving48", dataset_dir=str(diving), validation_fraction=0.25)
+    splits = load_video_dataset(args, seed=0)
+    assert {name: len(s) for name, s in splits.items()} == {"train": 9, "validation": 3, "test": 3}
+    names = [" ".join(v) for v in DIVING_VOCAB]
+    assert splits["train"].features["label"].names == names == splits["test"].features["label"].names
+    assert list(splits["test"]["label"]) == [0, 1, 2]
+    assert list(splits["test"]["video_id"]) == ["yt04_00400", "yt14_00400", "yt24_00400"]
+    for split in splits.values():
+        for video_id, label, path in zip(split["video_id"], split["label"], paths(split)):
+            assert int(video_id[2]) == label and Path(path) == diving / "rgb" / f"{video_id}.mp4"
+    assert snapshot(diving) == before
+
+
+def test_diving48_without_vocabulary_and_its_mistakes(diving):
+    (diving / "Diving48_vocab.json").unlink()
+    gone = diving / "rgb" / "yt13_00300.mp4"
+    gone.unlink()
+    log = SkipLog()
+    splits = load_video_dataset(
+        DataArguments(dataset_source="diving48", dataset_dir=str(diving / "rgb")), skip_log=log
+    )
+    assert splits["train"].features["label"].names == ["0", "1", "2"]
+    assert sum(len(s) for s in splits.values()) == 14 and [r["path"] for r in log.rows] == [str(gone)]
+    (diving / "Diving48_vocab.json").write_text(json.dumps(DIVING_VOCAB[:2]))
+    with pytest.raises(DatasetError, match=r"label 2 is beyond the 2 classes of Diving48_vocab.json"):
+        load_video_dataset(DataArguments(dataset_source="diving48", dataset_dir=str(diving)))
+    (diving / "Diving48_V2_test.json").unlink()
+    with pytest.raises(DatasetError, match=r"Diving48_V2_test.json: not found; set annotations_path"):
+        load_video_dataset(DataArguments(dataset_source="diving48", dataset_dir=str(diving)))
+
+
+def test_new_recipes_parse_with_their_sources():
+    cpu_only = [] if torch_cuda() else ["--use_cpu", "true"]
+    expected = {
+        "recipes/videomae/hmdb51.yaml": ("hmdb51", True),
+        "recipes/timesformer/hmdb51.yaml": ("hmdb51", True),
+        "recipes/vivit/hmdb51.yaml": ("hmdb51", True),
+        "recipes/videomae/ssv2.yaml": ("ssv2", False),
+        "recipes/videomae/diving48.yaml": ("diving48", True),
+    }
+    for path, (source, flip) in expected.items():
+        recipe = parse_recipe(["--config", str(REPO_ROOT / path), *cpu_only])
+        assert (recipe.data.dataset_source, recipe.data.horizontal_flip) == (source, flip), path
+    assert parse_recipe(["--config", str(REPO_ROOT / "recipes/videomae/hmdb51.yaml"), *cpu_only]).data.hmdb_split == 1
+
+
+def torch_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 # --- synthetic --------------------------------------------------------------------------------------------------

@@ -1,16 +1,28 @@
-"""ProcessorSettings read/written like transformers' processors; eval_transform matches them; train draws per clip."""
+"""ProcessorSettings read/written like transformers' processors; eval_transform matches them; train draws per clip
+(RandAugment, then the random resized crop with its scale/aspect keys, then the flip)."""
 
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from conftest import write_video
 
+from inforates.configs import DataArguments
 from inforates.data.decoding import VideoReader
-from inforates.data.transforms import ProcessorSettings, eval_transform, train_transform
+from inforates.data.rand_augment import RandAugment
+from inforates.data.transforms import (
+    ProcessorSettings,
+    _random_resized_box,
+    eval_geometry,
+    eval_transform,
+    train_geometry,
+    train_transform,
+)
 from inforates.model_registry import MODEL_REGISTRY
 
 
@@ -178,3 +190,106 @@ def test_train_flip_without_crop_is_the_eval_clip_or_its_mirror(textured_frames)
         textured_frames, settings, torch.Generator(), random_resized_crop=False, horizontal_flip=False
     )
     assert torch.equal(plain, reference)
+
+
+# --- random resized crop keys and RandAugment ----------------------------------------------------------------------
+
+
+def _previous_box(height, width, min_scale, generator):
+    """The box rule before the scale/aspect keys existed (area min_scale..1, aspect 3/4..4/3), kept as the oracle
+    that the defaults must reproduce draw for draw."""
+    area = height * width
+    log_ratio = (math.log(3 / 4), math.log(4 / 3))
+    for _ in range(10):
+        target_area = area * float(torch.empty(1).uniform_(min_scale, 1.0, generator=generator))
+        ratio = math.exp(float(torch.empty(1).uniform_(*log_ratio, generator=generator)))
+        w = round(math.sqrt(target_area * ratio))
+        h = round(math.sqrt(target_area / ratio))
+        if 0 < w <= width and 0 < h <= height:
+            top = int(torch.randint(0, height - h + 1, (1,), generator=generator))
+            left = int(torch.randint(0, width - w + 1, (1,), generator=generator))
+            return top, left, h, w
+    in_ratio = width / height
+    if in_ratio < 3 / 4:
+        w, h = width, round(width / (3 / 4))
+    elif in_ratio > 4 / 3:
+        h, w = height, round(height * (4 / 3))
+    else:
+        w, h = width, height
+    return (height - h) // 2, (width - w) // 2, h, w
+
+
+def _previous_train_geometry(frames, settings, generator, min_scale=0.5):
+    top, left, h, w = _previous_box(*frames.shape[-2:], min_scale, generator)
+    out = F.interpolate(frames[..., top : top + h, left : left + w], settings.output_size, mode="bilinear",
+                        antialias=True, align_corners=False)  # fmt: skip
+    return out.flip(-1) if float(torch.rand(1, generator=generator)) < 0.5 else out
+
+
+def test_default_crop_keys_reproduce_the_previous_boxes_and_clips(textured_frames):
+    args = DataArguments()
+    defaults = ((args.crop_min_scale, args.crop_max_scale), (args.crop_min_aspect, args.crop_max_aspect))
+    assert defaults == ((0.5, 1.0), (3 / 4, 4 / 3)) and args.rand_augment is None
+    for height, width in [(240, 320), (64, 48), (100, 20), (20, 100), (32, 32)]:
+        for seed in range(150):
+            previous = _previous_box(height, width, 0.5, torch.Generator().manual_seed(seed))
+            assert _random_resized_box(height, width, *defaults, torch.Generator().manual_seed(seed)) == previous
+    settings = ProcessorSettings.from_dict({**VIDEOMAE, "size": {"shortest_edge": 64}, "crop_size": 56})
+    for seed in range(10):
+        for min_scale in (0.5, 0.08):
+            expected = _previous_train_geometry(
+                textured_frames, settings, torch.Generator().manual_seed(seed), min_scale
+            )
+            out = train_geometry(textured_frames, settings, torch.Generator().manual_seed(seed), min_scale=min_scale)
+            assert torch.equal(out, expected)
+
+
+def test_crop_scale_and_aspect_keys_shape_the_boxes():
+    full = [_random_resized_box(90, 90, (1, 1), (1, 1), torch.Generator().manual_seed(s)) for s in range(30)]
+    assert set(full) == {(0, 0, 90, 90)}  # scale 1 and aspect 1 on a square frame: the whole frame
+
+    def boxes(scale, ratio, height=300, width=400, n=400):
+        generator = torch.Generator().manual_seed(0)
+        return [_random_resized_box(height, width, scale, ratio, generator) for _ in range(n)]
+
+    small = boxes((0.08, 0.1), (3 / 4, 4 / 3))
+    shares = np.array([h * w / (300 * 400) for _, _, h, w in small])
+    assert shares.min() > 0.07 and shares.max() < 0.11  # the area share stays in the asked range (up to rounding)
+    wide = boxes((0.05, 0.2), (1 / 4, 4))
+    aspects = np.array([w / h for _, _, h, w in wide])
+    assert aspects.min() > 0.24 and aspects.max() < 4.2
+    assert 0.4 < (aspects < 1).mean() < 0.6  # log-uniform: as many tall boxes as wide ones (uniform: ~20 % tall)
+    for top, left, h, w in small + wide:
+        assert 0 <= top <= 300 - h and 0 <= left <= 400 - w
+    # no box fits 10 times: torchvision's fallback, the centre clamped to the aspect range
+    assert _random_resized_box(100, 20, (0.9, 1), (2, 3), torch.Generator().manual_seed(0)) == (45, 0, 10, 20)
+    assert _random_resized_box(20, 100, (0.9, 1), (0.2, 0.5), torch.Generator().manual_seed(0)) == (0, 45, 20, 10)
+
+
+def test_full_frame_crop_is_the_eval_clip(textured_frames):
+    square = textured_frames[..., :, 40:280].contiguous()  # 240 x 240
+    settings = ProcessorSettings.from_dict({**VIDEOMAE, "size": {"shortest_edge": 56}, "crop_size": 56})
+    out = train_geometry(square, settings, torch.Generator(), min_scale=1.0, max_scale=1.0, min_aspect=1.0,
+                         max_aspect=1.0, horizontal_flip=False)  # fmt: skip
+    assert torch.equal(out, eval_geometry(square, settings))
+    for bad, match in [({"min_scale": 0.6, "max_scale": 0.5}, "crop scale"), ({"max_aspect": 0.5}, "crop aspect"),
+                       ({"max_scale": 1.5}, "crop scale"), ({"min_aspect": 0.0}, "crop aspect")]:  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            train_geometry(square, settings, torch.Generator(), **bad)
+
+
+def test_rand_augment_runs_first_on_the_whole_clip_then_the_crop_and_flip(textured_frames):
+    settings = ProcessorSettings.from_dict({**VIDEOMAE, "size": {"shortest_edge": 64}, "crop_size": 56})
+    augment = RandAugment("rand-m9-n4-mstd0.5-inc1")
+    clip = _one_frame_clip(textured_frames)
+    changed = 0
+    for seed in range(6):
+        out = train_transform(clip, settings, torch.Generator().manual_seed(seed), rand_augment=augment)
+        assert out.shape == (5, 3, 56, 56) and out.dtype == torch.float32
+        assert all(torch.equal(out[0], frame) for frame in out[1:])  # one draw for the clip
+        # the same generator, drawn in order: RandAugment on the decoded clip, then the crop and the flip
+        generator = torch.Generator().manual_seed(seed)
+        expected = train_transform(augment(clip, generator), settings, generator)
+        assert torch.equal(out, expected)
+        changed += not torch.equal(out, train_transform(clip, settings, torch.Generator().manual_seed(seed)))
+    assert changed >= 4

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .entries_confusion import CONFUSION
 from .entries_facts import CELL_FACTS
 from .entries_paired import (
     COCHRAN_Q,
@@ -59,12 +60,14 @@ ENTRIES: tuple[Entry, ...] = (
     ALIASING_DROP,
     CRITICAL_COVERAGE,
     CLASS_SENSITIVITY,
+    CONFUSION,
 )
 # The order the report's findings are read in (entries left out follow, in ENTRIES order); consecutive per-model
 # entries are read model by model.
 FINDINGS_ORDER = ("cell_facts", "best", "ranking", "aliasing_drop", "critical_coverage", "cochran_q", "pairwise_mcnemar",
                   "friedman_coverage", "rm_anova", "matched_evidence", "attribution", "model_mcnemar",
-                  "logistic_interaction", "friedman_models", "class_sensitivity", "nyquist_check", "paper")  # fmt: skip
+                  "logistic_interaction", "friedman_models", "class_sensitivity", "confusion", "nyquist_check",
+                  "paper")  # fmt: skip
 
 
 def _blocks(entries: tuple[Entry, ...]) -> list[list[Entry]]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .entries_confusion import confusion_markdown
 from .entries_facts import facts_markdown, run_protocol
 from .pvalues import p_cell
 from .registry import findings, model_figures
@@ -154,6 +155,7 @@ def write_report(analysis, runs, figures: dict[str, Path], out: str | Path) -> P
             key = f"{run.name}/{name}"
             if key in figures:
                 lines += [f"![{run.name} {name}]({figures[key].relative_to(out).as_posix()})", ""]
+        lines += confusion_markdown(analysis, run.name)
     comparison = [k for k in figures if "/" not in k]
     if comparison:
         lines += ["## Comparison figures", ""]

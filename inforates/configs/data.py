@@ -16,16 +16,20 @@ DATASET_SOURCES = tuple(SOURCES)
 class DataArguments:
     dataset_source: str = field(default="videofolder", metadata={"help": f"One of {', '.join(DATASET_SOURCES)}."})
     dataset_dir: str | None = field(
-        default=None, metadata={"help": "Root folder of the videos (videofolder, ucf101, kinetics, synthetic)."}
+        default=None, metadata={"help": "Root folder of the videos (all sources but manifest and hub)."}
     )
     dataset_name: str | None = field(default=None, metadata={"help": "Hub dataset id or save_to_disk folder (hub)."})
     manifest_path: str | None = field(default=None, metadata={"help": "CSV/JSONL with path,label[,split] (manifest)."})
     annotations_path: str | None = field(
-        default=None, metadata={"help": "ucfTrainTestlist/ folder (ucf101) or annotation CSV folder (kinetics)."}
-    )
+        default=None,
+        metadata={"help": "ucfTrainTestlist/ (ucf101), testTrainMulti_7030_splits/ (hmdb51), the folder of labels.json "
+                          "(ssv2) or of Diving48_V2_*.json (diving48), or Kinetics annotation CSVs (kinetics)."},
+    )  # fmt: skip
     ucf_split: int = field(default=1, metadata={"help": "UCF-101 official split 1, 2 or 3."})
+    hmdb_split: int = field(default=1, metadata={"help": "HMDB-51 official split 1, 2 or 3."})
     validation_fraction: float = field(
-        default=0.1, metadata={"help": "Share of train carved out as validation (by group for UCF-101)."}
+        default=0.1,
+        metadata={"help": "Share of train carved out as validation (by group for UCF-101, else by class)."},
     )
     video_column: str = field(default="video", metadata={"help": "Video column of a Hub dataset."})
     label_column: str = field(default="label", metadata={"help": "Label column of a Hub dataset."})
@@ -69,6 +73,8 @@ class DataArguments:
         check_choice("dataset_source", self.dataset_source, DATASET_SOURCES)
         if self.ucf_split not in (1, 2, 3):
             fail("ucf_split", self.ucf_split, "UCF-101 has splits 1, 2 and 3")
+        if self.hmdb_split not in (1, 2, 3):
+            fail("hmdb_split", self.hmdb_split, "HMDB-51 has splits 1, 2 and 3")
         if not 0 <= self.validation_fraction < 1:
             fail("validation_fraction", self.validation_fraction, "must be in [0, 1)")
         check_range("crop_min_scale", self.crop_min_scale, 0, 1, "(]")

@@ -7,7 +7,10 @@
 
 Pass it to the ``Trainer`` as ``data_collator`` (with ``remove_unused_columns=False``, so rows keep their video).
 Training clips take the variant's coverage and stride with the window placed at random (``anchor="random"``) and
-random crop/flip; given several variants, each training clip draws one (temporal-sampling augmentation).
+are augmented in VideoMAE's order: RandAugment (``rand_augment="rand-m7-n4-mstd0.5-inc1"``, off by default) on the
+decoded clip, a random resized crop (area ``min_scale``..``max_scale``, width/height ``min_aspect``..``max_aspect``),
+a horizontal flip; one draw per clip, the same on every frame (docs/training.md, "Clip augmentation"). Given several
+variants, each training clip draws one (temporal-sampling augmentation).
 ``clips_per_video > 1`` takes that many training clips from one decode of each video (repeated augmentation, as
 VideoMAE's fine-tuning does), so a batch holds ``len(rows) * clips_per_video`` clips. ``cache_mb > 0`` keeps
 the videos decoded in memory (:class:`~inforates.data.frame_cache.FrameCache`), for small sets of short clips.
@@ -29,8 +32,9 @@ import torch
 from ..sampling import SamplingVariant, video_rng
 from .decoding import VideoDecodeError, open_video, video_source
 from .frame_cache import FrameCache
+from .rand_augment import RandAugment
 from .skips import SkipLog
-from .transforms import ProcessorSettings, eval_geometry, to_pixel_values, train_geometry
+from .transforms import ProcessorSettings, check_crop, eval_geometry, to_pixel_values, train_geometry
 
 
 logger = logging.getLogger(__name__)
@@ -54,13 +58,16 @@ class VideoCollator:
         label_column: str = "label",
         clips_per_video: int = 1,
         cache_mb: float = 0,
+        max_scale: float = 1.0,
+        min_aspect: float = 3 / 4,
+        max_aspect: float = 4 / 3,
+        rand_augment: str | RandAugment | None = None,
     ):
         if int(clip_len) != clip_len or clip_len < 1:
             raise ValueError(f"clip_len must be an integer >= 1, got {clip_len!r}")
         if int(clips_per_video) != clips_per_video or clips_per_video < 1 or (clips_per_video > 1 and not train):
             raise ValueError(f"clips_per_video must be an integer >= 1 (1 when evaluating), got {clips_per_video!r}")
-        if not 0 < min_scale <= 1:
-            raise ValueError(f"min_scale must be in (0, 1], got {min_scale}")
+        check_crop((min_scale, max_scale), (min_aspect, max_aspect))
         self.settings = settings
         self.clip_len = int(clip_len)
         variants = (variant,) if isinstance(variant, SamplingVariant) else tuple(variant)
@@ -74,7 +81,11 @@ class VideoCollator:
         self.seed = int(seed)
         self.random_resized_crop = random_resized_crop
         self.min_scale = min_scale
+        self.max_scale = max_scale
+        self.min_aspect = min_aspect
+        self.max_aspect = max_aspect
         self.horizontal_flip = horizontal_flip
+        self.rand_augment = RandAugment(rand_augment) if isinstance(rand_augment, str) else rand_augment
         self.skip_log = skip_log
         self.video_column = video_column
         self.label_column = label_column
@@ -155,6 +166,10 @@ class VideoCollator:
                         self.random_resized_crop,
                         self.min_scale,
                         self.horizontal_flip,
+                        max_scale=self.max_scale,
+                        min_aspect=self.min_aspect,
+                        max_aspect=self.max_aspect,
+                        rand_augment=self.rand_augment,
                     )
                 else:
                     clip = eval_geometry(frames, self.settings)

@@ -5,6 +5,7 @@
     (224, (224, 224), (0.485, 0.456, 0.406))
     >>> pixels = eval_transform(frames, settings)  # uint8 (T, 3, H, W) -> float32 (T, 3, 224, 224)
     >>> pixels = train_transform(frames, settings, torch.Generator().manual_seed(0))
+    >>> pixels = train_transform(frames, settings, generator, min_scale=0.08, rand_augment=RandAugment("m7-n4"))
     >>> settings.save_pretrained("outputs/run/checkpoint-100")  # AutoImageProcessor.from_pretrained reads it
 
 ``eval_transform`` does what transformers' ``VideoMAEImageProcessor`` / ``VivitImageProcessor`` do (TimeSformer
@@ -24,6 +25,8 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+
+from .rand_augment import RandAugment
 
 
 CONFIG_NAMES = ("preprocessor_config.json", "video_preprocessor_config.json")
@@ -288,27 +291,42 @@ def eval_transform(frames: torch.Tensor, settings: ProcessorSettings) -> torch.T
     return to_pixel_values(eval_geometry(frames, settings), settings)
 
 
-def _random_resized_box(height, width, min_scale, generator) -> tuple[int, int, int, int]:
-    """torchvision's ``RandomResizedCrop.get_params`` (aspect ratio 3/4..4/3, 10 tries, else the centre)."""
+def _random_resized_box(
+    height: int,
+    width: int,
+    scale: tuple[float, float],
+    ratio: tuple[float, float],
+    generator: torch.Generator,
+) -> tuple[int, int, int, int]:
+    """torchvision's ``RandomResizedCrop.get_params``: ``(top, left, h, w)`` of a box of ``scale`` of the frame's
+    area and width/height in ``ratio`` (drawn log-uniformly); 10 tries, then the centre clamped to ``ratio``."""
     area = height * width
-    log_ratio = (math.log(3 / 4), math.log(4 / 3))
+    log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
     for _ in range(10):
-        target_area = area * float(torch.empty(1).uniform_(min_scale, 1.0, generator=generator))
-        ratio = math.exp(float(torch.empty(1).uniform_(*log_ratio, generator=generator)))
-        w = round(math.sqrt(target_area * ratio))
-        h = round(math.sqrt(target_area / ratio))
+        target_area = area * float(torch.empty(1).uniform_(scale[0], scale[1], generator=generator))
+        aspect = math.exp(float(torch.empty(1).uniform_(*log_ratio, generator=generator)))
+        w = round(math.sqrt(target_area * aspect))
+        h = round(math.sqrt(target_area / aspect))
         if 0 < w <= width and 0 < h <= height:
             top = int(torch.randint(0, height - h + 1, (1,), generator=generator))
             left = int(torch.randint(0, width - w + 1, (1,), generator=generator))
             return top, left, h, w
     in_ratio = width / height
-    if in_ratio < 3 / 4:
-        w, h = width, round(width / (3 / 4))
-    elif in_ratio > 4 / 3:
-        h, w = height, round(height * (4 / 3))
+    if in_ratio < min(ratio):
+        w, h = width, round(width / min(ratio))
+    elif in_ratio > max(ratio):
+        h, w = height, round(height * max(ratio))
     else:
         w, h = width, height
     return (height - h) // 2, (width - w) // 2, h, w
+
+
+def check_crop(scale: tuple[float, float], ratio: tuple[float, float]) -> None:
+    """``ValueError`` unless 0 < scale[0] <= scale[1] <= 1 and 0 < ratio[0] <= ratio[1]."""
+    if not 0 < scale[0] <= scale[1] <= 1:
+        raise ValueError(f"crop scale must satisfy 0 < min <= max <= 1, got {tuple(scale)}")
+    if not 0 < ratio[0] <= ratio[1] < math.inf:
+        raise ValueError(f"crop aspect must satisfy 0 < min <= max, got {tuple(ratio)}")
 
 
 def train_geometry(
@@ -318,14 +336,21 @@ def train_geometry(
     random_resized_crop: bool = True,
     min_scale: float = 0.5,
     horizontal_flip: bool = True,
+    *,
+    max_scale: float = 1.0,
+    min_aspect: float = 3 / 4,
+    max_aspect: float = 4 / 3,
+    rand_augment: RandAugment | None = None,
 ) -> torch.Tensor:
-    """The crop, resize and flip of :func:`train_transform`, uint8 in and out."""
+    """The augmentation of :func:`train_transform` without the conversion to floats: uint8 in and out."""
     _check_frames(frames)
-    if not 0 < min_scale <= 1:
-        raise ValueError(f"min_scale must be in (0, 1], got {min_scale}")
+    scale, ratio = (min_scale, max_scale), (min_aspect, max_aspect)
+    check_crop(scale, ratio)
+    if rand_augment is not None:
+        frames = rand_augment(frames, generator)
     size = settings.output_size
     if random_resized_crop and size is not None:
-        top, left, h, w = _random_resized_box(*frames.shape[-2:], min_scale, generator)
+        top, left, h, w = _random_resized_box(*frames.shape[-2:], scale, ratio, generator)
         frames = _resize(frames[..., top : top + h, left : left + w], size, settings.resample)
     else:
         frames = eval_geometry(frames, settings)
@@ -341,12 +366,30 @@ def train_transform(
     random_resized_crop: bool = True,
     min_scale: float = 0.5,
     horizontal_flip: bool = True,
+    *,
+    max_scale: float = 1.0,
+    min_aspect: float = 3 / 4,
+    max_aspect: float = 4 / 3,
+    rand_augment: RandAugment | None = None,
 ) -> torch.Tensor:
-    """Training augmentation with one draw per clip (every frame gets the same crop and flip).
+    """Training augmentation with one draw per clip (every frame gets the same operations, crop and flip).
 
-    With ``random_resized_crop`` a box of ``min_scale``..1 of the frame's area (aspect 3/4..4/3) is resized to the
-    output size; without it the geometry is :func:`eval_transform`'s. ``horizontal_flip`` mirrors the clip with
-    probability 1/2 (turn it off where left/right is the label). All draws come from ``generator``.
+    In VideoMAE's order: ``rand_augment`` (a :class:`~inforates.data.rand_augment.RandAugment`, off when None) on
+    the clip as given; then with ``random_resized_crop`` a box of ``min_scale``..``max_scale`` of the frame's area,
+    width/height ``min_aspect``..``max_aspect`` (log-uniform), resized to the output size, without it
+    :func:`eval_transform`'s geometry; then ``horizontal_flip`` mirrors the clip with probability 1/2 (turn it off
+    where left/right is the label). All draws come from ``generator``, in that order.
     """
-    frames = train_geometry(frames, settings, generator, random_resized_crop, min_scale, horizontal_flip)
+    frames = train_geometry(
+        frames,
+        settings,
+        generator,
+        random_resized_crop,
+        min_scale,
+        horizontal_flip,
+        max_scale=max_scale,
+        min_aspect=min_aspect,
+        max_aspect=max_aspect,
+        rand_augment=rand_augment,
+    )
     return to_pixel_values(frames, settings)

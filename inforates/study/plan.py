@@ -128,7 +128,7 @@ def check_overrides(overrides: Sequence[str]) -> None:
 
 
 def eval_identity(recipe: Recipe) -> dict[str, Any]:
-    """What decides a recipe's test videos and cells, before any run: split, subset, segments and grid."""
+    """What decides a recipe's test videos and cells, before any run: split, subset, segments, grid and views."""
     evaluation = recipe.evaluation
     return {
         "eval_split": evaluation.eval_split,
@@ -136,7 +136,9 @@ def eval_identity(recipe: Recipe) -> dict[str, Any]:
         "subset seed": recipe.training.seed if evaluation.max_eval_videos else None,
         "segment_frames": evaluation.segment_frames,
         "ucf_split": recipe.data.ucf_split if recipe.data.dataset_source == "ucf101" else None,
+        "hmdb_split": recipe.data.hmdb_split if recipe.data.dataset_source == "hmdb51" else None,
         "variants": [v.name for v in recipe.sampling.grid()],
+        "views": f"{evaluation.test_clips} clips x {evaluation.test_crops} crops",
     }
 
 

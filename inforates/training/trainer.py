@@ -16,17 +16,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 
 import numpy as np
 from transformers import EvalPrediction, PreTrainedModel, Trainer, TrainerCallback
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
 
 from ..configs import DataArguments, SamplingArguments
 from ..data.collator import VideoCollator
 from ..data.transforms import ProcessorSettings
 from ..errors import RecipeError
 from ..metrics import load_video_metric
+from .ema import EmaCallback, WeightEma, check_ema
 from .layer_decay import layer_decay_groups
+from .mixup import VideoMixup, mix_rng, soft_target_cross_entropy
 
 
 logger = logging.getLogger(__name__)
@@ -61,7 +65,11 @@ def make_collators(
         train=True,
         random_resized_crop=data.random_resized_crop,
         min_scale=data.crop_min_scale,
+        max_scale=data.crop_max_scale,
+        min_aspect=data.crop_min_aspect,
+        max_aspect=data.crop_max_aspect,
         horizontal_flip=data.horizontal_flip,
+        rand_augment=data.rand_augment,
         clips_per_video=data.clips_per_video,
         **common,
     )
@@ -122,10 +130,18 @@ class ThroughputMeter(TrainerCallback):
 
 
 class VideoTrainer(Trainer):
-    """``Trainer`` with a separate evaluation collator, accuracy metrics and throughput logging.
+    """``Trainer`` with a separate evaluation collator, accuracy metrics, throughput logging and the training
+    regularisers of ``VideoTrainingArguments``.
 
     ``data_collator`` builds training clips; ``eval_collator`` (default: the same) builds the clips of
     ``evaluate``/``predict``. ``remove_unused_columns`` is forced off: the collators read the raw video column.
+
+    * ``mixup_alpha``/``cutmix_alpha`` (``args.mixes``): training batches are mixed in ``compute_loss``
+      (:mod:`inforates.training.mixup`) and scored with the soft-target cross-entropy, ``label_smoothing_factor``
+      folded into the targets; evaluation and ``predict`` see the clips and labels as they are.
+    * ``ema_decay``: a :class:`~inforates.training.ema.WeightEma` follows the weights after every optimizer step,
+      is saved in each checkpoint (``ema.safetensors``) and restored on resume; ``train()`` returns with the
+      average in the model, so what is evaluated and saved afterwards is the average.
     """
 
     def __init__(self, *args, eval_collator=None, **kwargs):
@@ -136,6 +152,19 @@ class VideoTrainer(Trainer):
         self.eval_collator = eval_collator or self.data_collator
         self.throughput = ThroughputMeter(self.args.world_size)
         self.add_callback(self.throughput)
+        self.mixup = None
+        if getattr(self.args, "mixes", False):
+            self.mixup = VideoMixup.from_args(self.args, self._unwrapped().config.num_labels)
+        self._mix_step = (-1, 0)  # (global step, micro-batches mixed in it): one draw per micro-batch
+        self.ema = None
+        if getattr(self.args, "ema_decay", None) is not None:
+            plugin = getattr(self.accelerator.state, "deepspeed_plugin", None) if self.is_deepspeed_enabled else None
+            check_ema(self.args, zero_stage=getattr(plugin, "zero_stage", None), fsdp=self.is_fsdp_enabled)
+            self.ema = WeightEma(self._unwrapped(), self.args.ema_decay)
+            self.add_callback(EmaCallback(self.ema, self._unwrapped))
+
+    def _unwrapped(self):
+        return self.accelerator.unwrap_model(self.model)
 
     @contextlib.contextmanager
     def _collating_with(self, collator):
@@ -156,6 +185,29 @@ class VideoTrainer(Trainer):
         optimizer_kwargs.pop("lr", None)
         self.optimizer = optimizer_cls(groups, **optimizer_kwargs)
         return self.optimizer
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        """The Trainer's loss, or on mixed training batches the soft-target cross-entropy of the mixed clips."""
+        if self.mixup is None or not model.training:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        step = self.state.global_step
+        micro = self._mix_step[1] + 1 if self._mix_step[0] == step else 0
+        self._mix_step = (step, micro)
+        rng = mix_rng(self.args.seed, self.args.process_index, step, micro)
+        pixel_values, targets = self.mixup(inputs["pixel_values"], inputs["labels"], rng)
+        extra = {k: v for k, v in inputs.items() if k not in ("pixel_values", "labels")}
+        outputs = model(pixel_values=pixel_values, **extra)
+        per_clip = soft_target_cross_entropy(outputs["logits"], targets, reduction="none")
+        if self.model_accepts_loss_kwargs and num_items_in_batch is not None:
+            # normalised as the model's own loss is (sum / clips of the whole accumulated batch), so the Trainer's
+            # gradient-accumulation and cross-device scaling treat both alike
+            loss = per_clip.sum() / num_items_in_batch
+            if self.args.average_tokens_across_devices:
+                loss = loss * (self.accelerator.num_processes // self.get_tp_size() if self.args.n_gpu <= 1 else
+                               self.args.n_gpu)  # fmt: skip
+        else:
+            loss = per_clip.mean()
+        return (loss, outputs) if return_outputs else loss
 
     def get_eval_dataloader(self, eval_dataset=None):
         with self._collating_with(self.eval_collator):
@@ -195,7 +247,25 @@ class VideoTrainer(Trainer):
             logs.update(self.throughput.flush_window())
         super().log(logs, start_time)
 
-    def train(self, *args, **kwargs):
-        output = super().train(*args, **kwargs)
+    def _save_checkpoint(self, model, trial) -> None:
+        super()._save_checkpoint(model, trial)
+        if self.ema is not None and self.args.should_save:
+            folder = os.path.join(
+                self._get_output_dir(trial=trial), f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
+            )
+            self.ema.save(folder)
+
+    def train(self, resume_from_checkpoint=None, *args, **kwargs):
+        if self.ema is not None and resume_from_checkpoint:
+            folder = resume_from_checkpoint
+            if isinstance(folder, bool):
+                folder = get_last_checkpoint(self.args.output_dir)
+            if folder is not None:
+                self.ema.load(folder)
+        output = super().train(resume_from_checkpoint, *args, **kwargs)
         output.metrics.update({f"train_{k}": v for k, v in self.throughput.summary().items()})
+        if self.ema is not None:
+            self.ema.copy_to(self._unwrapped())
+            logger.info("the model now holds the exponential moving average of its weights (ema_decay=%s)",
+                        self.ema.decay)  # fmt: skip
         return output

@@ -8,8 +8,8 @@
 
 Splits are named ``train``, ``validation`` and ``test`` (those that exist). Columns: ``video`` (``datasets.Video()``:
 rows decode lazily with torchcodec; cast to ``Video(decode=False)`` for ``{"path", "bytes"}``), ``label``
-(``ClassLabel``, class names sorted, identical in every split), ``video_id`` (a stable, unique string) and
-``group`` (``""`` when unknown; UCF-101's ``gXX``); the synthetic benchmark adds ``f_hz``, ``fps``, ``shape`` and
+(``ClassLabel``, identical in every split; names sorted, or in the release's id order for ssv2 and diving48),
+``video_id`` (a stable, unique string) and ``group`` (``""`` when unknown; UCF-101's ``gXX``); the synthetic benchmark adds ``f_hz``, ``fps``, ``shape`` and
 ``direction``. The source is ``data_args.dataset_source``, one of :data:`SOURCES`, each a module of this package
 with a ``load(data_args, seed=0, skip_log=None) -> datasets.DatasetDict``:
 
@@ -19,6 +19,11 @@ with a ``load(data_args, seed=0, skip_log=None) -> datasets.DatasetDict``:
 - ``manifest``: a CSV or JSONL file (``manifest_path``) with ``path,label[,split][,video_id][,group]``.
 - ``hub``: a Hub dataset id or a ``save_to_disk`` folder (``dataset_name``, ``video_column``, ``label_column``).
 - ``kinetics``: Kinetics-400 annotation CSVs (``annotations_path``) and the clips under ``dataset_dir``.
+- ``hmdb51``: ``dataset_dir`` = ``hmdb51_org/<class>/<video>.avi`` (or its parent) and the official
+  ``testTrainMulti_7030_splits/`` (``annotations_path``, found beside it when unset), split ``hmdb_split``.
+- ``ssv2``: Something-Something V2's ``labels.json``/``train.json``/``validation.json`` (``annotations_path``) and
+  ``<id>.webm`` in ``dataset_dir``; the official validation set is ``test``; ``horizontal_flip`` defaults to off.
+- ``diving48``: ``Diving48_V2_{train,test}.json`` (+ ``Diving48_vocab.json``) and ``rgb/<vid_name>.mp4``.
 - ``synthetic``: the rotating-shape benchmark in ``dataset_dir``, generated when missing (see synthetic.py).
 
 Without a validation split, one is carved from train (never from test): ``validation_fraction`` of it, seeded,
@@ -58,6 +63,9 @@ SOURCES: dict[str, Source] = {
         Source("manifest"),
         Source("hub"),
         Source("kinetics", "Kinetics-400"),
+        Source("hmdb51", "HMDB-51"),
+        Source("ssv2", "Something-Something V2", horizontal_flip=False),
+        Source("diving48", "Diving48"),
         Source("synthetic"),
     )
 }

@@ -273,3 +273,13 @@ def read_table(path: Path) -> list[dict]:
         return rows
     with open(path, newline="") as f:
         return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def read_json(path: Path, fix: str):
+    """The parsed JSON file at ``path``; a missing or malformed file is one :class:`DatasetError` ending in ``fix``."""
+    if not path.is_file():
+        raise DatasetError(f"{path}: not found; {fix}")
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{path}: not valid JSON ({err}); {fix}") from None

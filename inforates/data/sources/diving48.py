@@ -1,0 +1,105 @@
+"""The ``diving48`` source: ``Diving48_V2_{train,test}.json``, the clips ``rgb/<vid_name>.mp4`` and the vocabulary.
+
+    >>> splits = load(DataArguments(dataset_source="diving48", dataset_dir="data/diving48"), seed=0)
+
+Entries are ``{"vid_name", "label", "start_frame", "end_frame"}`` (the clips are already trimmed to them). The
+optional ``Diving48_vocab.json`` (48 ``[takeoff, somersault, twist, flight]`` lists, in label order) names the
+classes ``Back 15som 05Twis FREE``; without it they are ``0``..``47``. ``annotations_path`` (the folder of the
+JSON files) is found inside or beside ``dataset_dir`` when unset; validation is carved from train by class.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import datasets
+
+from ..skips import SkipLog
+from .common import (
+    DatasetError,
+    VideoRecord,
+    build_dataset_dict,
+    carve_validation,
+    read_json,
+    report_missing,
+    require_dir,
+)
+
+
+logger = logging.getLogger(__name__)
+
+TRAIN_FILE, TEST_FILE, VOCAB_FILE = "Diving48_V2_train.json", "Diving48_V2_test.json", "Diving48_vocab.json"
+_FIX = f"set annotations_path to the folder of the official {TRAIN_FILE} and {TEST_FILE}"
+
+
+def _diving_paths(data_args) -> tuple[Path, Path]:
+    base = require_dir(data_args.dataset_dir, "dataset_dir", "the Diving48 folder (rgb/<vid_name>.mp4)")
+    videos = next((base / name for name in ("rgb", "videos") if (base / name).is_dir()), base)
+    if data_args.annotations_path:
+        tried = [Path(data_args.annotations_path)]
+    else:
+        tried = [base, base / "annotations", base.parent, base.parent / "annotations"]
+    folder = next((p for p in tried if (p / TRAIN_FILE).is_file()), None)
+    if folder is None:
+        raise DatasetError(f"{TRAIN_FILE} not found (looked in {', '.join(map(str, dict.fromkeys(tried)))}); {_FIX}")
+    return videos, folder
+
+
+def _vocabulary(path: Path) -> list[str] | None:
+    """Class names in label order from ``Diving48_vocab.json``; None when the file is absent."""
+    if not path.is_file():
+        return None
+    vocab = read_json(path, f"use the official {VOCAB_FILE} or remove it (classes are then named 0..47)")
+    if not isinstance(vocab, list) or not all(isinstance(v, (list, str)) for v in vocab):
+        raise DatasetError(f"{path}: expected a list of [takeoff, somersault, twist, flight] lists")
+    names = [" ".join(map(str, v)) if isinstance(v, list) else v for v in vocab]
+    if len(set(names)) != len(names):
+        raise DatasetError(f"{path}: two classes have the same name; use the official {VOCAB_FILE}")
+    return names
+
+
+def _entries(path: Path) -> list[tuple[str, int]]:
+    """``(vid_name, label)`` of every entry of one split's JSON file."""
+    entries = read_json(path, _FIX)
+    if not isinstance(entries, list):
+        raise DatasetError(f'{path}: expected a list of {{"vid_name", "label", ...}} objects; {_FIX}')
+    pairs = []
+    for n, entry in enumerate(entries):
+        label = entry.get("label") if isinstance(entry, dict) else None
+        if not isinstance(label, int) or isinstance(label, bool) or label < 0 or not entry.get("vid_name"):
+            raise DatasetError(f"{path}: entry {n} lacks a vid_name or an integer label >= 0 ({str(entry)[:120]})")
+        pairs.append((str(entry["vid_name"]), label))
+    return pairs
+
+
+def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.DatasetDict:
+    """Diving48 V2: train = ``Diving48_V2_train.json`` minus the carved validation, test = ``Diving48_V2_test.json``."""
+    videos, folder = _diving_paths(data_args)
+    files = {"train": TRAIN_FILE, "test": TEST_FILE}
+    listed = {split: _entries(folder / name) for split, name in files.items()}
+    names = _vocabulary(folder / VOCAB_FILE)
+    largest = max(label for pairs in listed.values() for _, label in pairs) if any(listed.values()) else 0
+    if names is None:
+        names = [str(i) for i in range(largest + 1)]
+    elif largest >= len(names):
+        raise DatasetError(
+            f"{folder}: label {largest} is beyond the {len(names)} classes of {VOCAB_FILE}; the files do not belong "
+            "together"
+        )
+    records, missing = [], []
+    for split, pairs in listed.items():
+        for vid_name, label in pairs:
+            path = videos / f"{vid_name}.mp4"
+            if not path.is_file():
+                missing.append((str(path), f"listed in {files[split]} but not found in {videos}"))
+                continue
+            records.append(VideoRecord(os.path.abspath(path), names[label], split, vid_name))
+    if not records:
+        raise DatasetError(
+            f"{videos}: none of the annotated clips is there; set dataset_dir to the folder holding rgb/<vid_name>.mp4"
+        )
+    report_missing(missing, f"Diving48 annotations in {folder}", skip_log)
+    records = carve_validation(records, data_args.validation_fraction, seed)
+    return build_dataset_dict(records, str(videos), class_names=names)
