@@ -163,3 +163,27 @@ def test_a_finished_run_is_recognised_only_for_its_own_recipe(synth, tmp_path):
     assert main(args) == 0
     assert is_finished(parse_recipe(args))
     assert not is_finished(parse_recipe([*args, "--learning_rate", "0.01"]))
+
+
+def test_every_fine_tuning_key_trains_together_and_is_recorded(synth, tmp_path):
+    """The published protocols' options all at once, through `inforates train`: the run finishes, recipe.yaml
+    records each value, and the saved model (the weights' average) loads in plain transformers."""
+    keys = {
+        "layer_decay": "0.75", "mixup_alpha": "0.8", "cutmix_alpha": "1.0", "mixup_prob": "1.0",
+        "mixup_switch_prob": "0.5", "label_smoothing_factor": "0.1", "drop_path_rate": "0.1", "ema_decay": "0.9",
+        "rand_augment": "rand-m7-n4-mstd0.5-inc1", "crop_min_scale": "0.08", "crop_max_scale": "1.0",
+        "crop_min_aspect": "0.75", "crop_max_aspect": "1.3333", "clips_per_video": "2",
+    }  # fmt: skip
+    extra = [word for key, value in keys.items() for word in (f"--{key}", value)]
+    out = run(synth, tmp_path / "run", "--max_steps", "2", "--load_best_model_at_end", "false", *extra)
+    import yaml
+    from transformers import AutoModelForVideoClassification
+
+    saved = yaml.safe_load((out / "recipe.yaml").read_text())
+    for key, value in keys.items():
+        assert str(saved[key]) == value or saved[key] == pytest.approx(float(value)), key
+    assert json.loads((out / "eval_results.json").read_text())["eval_ema_decay"] == 0.9
+    model, info = AutoModelForVideoClassification.from_pretrained(out, output_loading_info=True)
+    assert model.config.drop_path_rate == 0.1
+    assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
+    assert all(torch.isfinite(w).all() for w in load_file(out / "model.safetensors").values())
