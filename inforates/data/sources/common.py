@@ -74,6 +74,21 @@ def require_dir(value: str | None, key: str, what: str) -> Path:
     return path
 
 
+def release_folders(data_args, videos_name: str, lists_name: str, what: str) -> tuple[Path, Path, list[Path]]:
+    """An official release's (videos folder, annotation folder, the annotation folders tried).
+
+    ``dataset_dir`` is the videos folder ``videos_name`` or its parent; the annotation folder ``lists_name`` is
+    ``annotations_path`` when set, else the first that exists of: inside ``dataset_dir``, beside the videos
+    folder, beside ``dataset_dir`` (the first of them when none does: the caller says what is missing)."""
+    base = require_dir(data_args.dataset_dir, "dataset_dir", what)
+    videos = base / videos_name if (base / videos_name).is_dir() else base
+    if data_args.annotations_path:
+        tried = [Path(data_args.annotations_path)]
+    else:
+        tried = list(dict.fromkeys([base / lists_name, videos.parent / lists_name, base.parent / lists_name]))
+    return videos, next((p for p in tried if p.is_dir()), tried[0]), tried
+
+
 def ucf_group(path: str | Path) -> str:
     """``gXX`` of a UCF-101 style name ``v_<Class>_gXX_cYY.<ext>``; ``""`` for any other name."""
     match = _UCF_GROUP.search(Path(path).stem)

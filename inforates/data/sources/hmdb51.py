@@ -17,7 +17,7 @@ from pathlib import Path
 import datasets
 
 from ..skips import SkipLog
-from .common import DatasetError, VideoRecord, build_dataset_dict, carve_validation, report_missing, require_dir
+from .common import DatasetError, VideoRecord, build_dataset_dict, carve_validation, release_folders, report_missing
 
 
 logger = logging.getLogger(__name__)
@@ -38,17 +38,12 @@ def hmdb_group(stem: str, class_name: str) -> str:
 
 
 def _hmdb_paths(data_args) -> tuple[Path, Path]:
-    base = require_dir(data_args.dataset_dir, "dataset_dir", "the HMDB-51 folder (hmdb51_org/<class>/*.avi)")
-    videos = base / "hmdb51_org" if (base / "hmdb51_org").is_dir() else base
-    if data_args.annotations_path:
-        folder = Path(data_args.annotations_path)
-        tried = [folder]
-    else:
-        tried = [base / SPLITS_FOLDER, videos.parent / SPLITS_FOLDER, base.parent / SPLITS_FOLDER]
-        folder = next((p for p in tried if p.is_dir()), tried[0])
+    videos, folder, tried = release_folders(
+        data_args, "hmdb51_org", SPLITS_FOLDER, "the HMDB-51 folder (hmdb51_org/<class>/*.avi)"
+    )
     if not folder.is_dir():
         raise DatasetError(
-            f"HMDB-51 split files not found (looked for {', '.join(map(str, dict.fromkeys(tried)))}); set "
+            f"HMDB-51 split files not found (looked for {', '.join(map(str, tried))}); set "
             f"annotations_path to the {SPLITS_FOLDER}/ folder of the official test_train_splits.rar"
         )
     return videos, folder

@@ -19,8 +19,8 @@ from .common import (
     VideoRecord,
     build_dataset_dict,
     carve_validation,
+    release_folders,
     report_missing,
-    require_dir,
     ucf_group,
 )
 
@@ -29,17 +29,12 @@ logger = logging.getLogger(__name__)
 
 
 def _ucf_paths(data_args) -> tuple[Path, Path]:
-    base = require_dir(data_args.dataset_dir, "dataset_dir", "the UCF-101 folder (UCF-101/<Class>/*.avi)")
-    videos = base / "UCF-101" if (base / "UCF-101").is_dir() else base
-    if data_args.annotations_path:
-        lists = Path(data_args.annotations_path)
-        tried = [lists]
-    else:
-        tried = [base / "ucfTrainTestlist", videos.parent / "ucfTrainTestlist", base.parent / "ucfTrainTestlist"]
-        lists = next((p for p in tried if p.is_dir()), tried[0])
+    videos, lists, tried = release_folders(
+        data_args, "UCF-101", "ucfTrainTestlist", "the UCF-101 folder (UCF-101/<Class>/*.avi)"
+    )
     if not (lists / "classInd.txt").is_file():
         raise DatasetError(
-            f"UCF-101 split lists not found (looked for classInd.txt in {', '.join(map(str, dict.fromkeys(tried)))}); "
+            f"UCF-101 split lists not found (looked for classInd.txt in {', '.join(map(str, tried))}); "
             "set annotations_path to the ucfTrainTestlist/ folder of the official release"
         )
     return videos, lists
