@@ -6,7 +6,9 @@ reads predictions back). Pure numpy/pandas/scipy: no model, no files.
     >>> round(lo, 4), round(hi, 4)
     (0.7112, 0.8666)
 
-Files (docs/design.md): ``predictions.parquet`` (:data:`PREDICTION_COLUMNS`, one row per video x variant),
+Files (docs/design.md): ``predictions.parquet`` (:data:`PREDICTION_COLUMNS`, one row per video x variant;
+``views``, the distinct views averaged, is absent from files of older versions: read it as 1),
+``views.parquet`` (:data:`VIEW_COLUMNS`, written only with several views per cell),
 ``results.csv`` (:data:`RESULT_COLUMNS`, one row per variant), ``per_class.csv`` (:data:`PER_CLASS_COLUMNS`) and
 ``skipped.csv`` (:data:`SKIPPED_COLUMNS`); the 2025 study's ``<model>_temporal_sampling.csv`` (at least
 :data:`REFERENCE_RESULTS_COLUMNS`) and ``<model>_per_class.csv``.
@@ -28,7 +30,11 @@ PREDICTION_COLUMNS = [
     "model", "video_id", "path", "label", "class_name", "group", "variant", "sampler", "coverage", "stride",
     "budget", "spacing_unit", "anchor", "pred", "pred_class", "correct", "top5", "p_true", "clip_len", "frames",
     "too_short", "distinct_frames", "span_frames", "span_seconds", "median_spacing", "fps", "total_frames", "f_hz",
-    "source_video", "segment_start",
+    "source_video", "segment_start", "views",
+]  # fmt: skip
+# views.parquet (multi-view testing): one row per distinct view of a video x cell, plus its single-view clip.
+VIEW_COLUMNS = [
+    "model", "video_id", "variant", "clip", "crop", "frames", "pred", "correct", "p_true", "averaged", "single_view",
 ]  # fmt: skip
 # What each cell really showed (docs/sampling.md "Facts of a cell"), from the indices every video got.
 FACT_COLUMNS = [

@@ -23,7 +23,11 @@ from inforates.sampling import (
     get_sampler,
     segment_indices,
     spacing_budget_indices,
+    temporal_views,
     union_indices,
+    video_rng,
+    view_starts,
+    window_frames,
 )
 from inforates.sampling.variants import check_grid
 
@@ -384,3 +388,66 @@ def test_check_grid_names_a_grid_that_aliases_itself_and_reports_pairs():
     assert check_grid(build_grid(), 16) == []  # the default grid's cells differ on some length
     with pytest.raises(ValueError, match="budget 32"):
         check_grid(build_grid(strides=[1], sampler="spacing_budget", budgets=[32]), 16)
+
+
+# ---- temporal views (multi-view testing) ----
+
+
+def test_view_starts_spread_from_first_to_last_start_in_integers():
+    assert view_starts(90, 3).tolist() == [0, 45, 90]
+    assert view_starts(10, 4).tolist() == [0, 3, 6, 10]  # floor(k * 10 / 3)
+    assert view_starts(0, 5).tolist() == [0] * 5 and view_starts(-3, 2).tolist() == [0, 0]
+    assert view_starts(7, 1).tolist() == [0]
+    with pytest.raises(ValueError, match="clips"):
+        view_starts(10, 0)
+
+
+@pytest.mark.parametrize("sampler", ["coverage_stride", "dense", "segment"])
+def test_temporal_views_shift_the_coverage_window_over_the_video(sampler):
+    variant = SamplingVariant(25, 2, sampler)
+    views = temporal_views(variant, 100, 8, clips=3)
+    start = SamplingVariant(25, 2, sampler, anchor="start").indices(100, 8)
+    # window of 25 frames, last start 75: starts 0, 37, 75
+    assert [v.tolist() for v in views] == [(start + s).tolist() for s in (0, 37, 75)]
+    assert views[-1].max() <= 99
+    # the whole video as window: the K views are the same clip
+    whole = temporal_views(SamplingVariant(100, 2, sampler), 100, 8, clips=4)
+    assert all(v.tolist() == whole[0].tolist() for v in whole)
+
+
+def test_one_temporal_view_is_the_cells_own_clip_with_its_anchor():
+    for variant in [SamplingVariant(50, 4, anchor="center"), SamplingVariant(25, 1, anchor="random"),
+                    SamplingVariant(stride=4, sampler="spacing_budget", budget=4)]:  # fmt: skip
+        (view,) = temporal_views(variant, 120, 8, clips=1, rng=video_rng(0, "v"))
+        assert view.tolist() == variant.indices(120, 8, rng=video_rng(0, "v")).tolist()
+
+
+def test_spacing_budget_views_shift_its_k_frames_and_a_short_video_stays_short():
+    variant = SamplingVariant(stride=4, sampler="spacing_budget", budget=3)  # span 9 frames
+    views = temporal_views(variant, 20, 6, clips=2)
+    assert [v.tolist() for v in views] == [[0, 0, 4, 4, 8, 8], [11, 11, 15, 15, 19, 19]]
+    assert temporal_views(SamplingVariant(stride=8, sampler="spacing_budget", budget=4), 20, 4, clips=3) is None
+    seconds = SamplingVariant(stride=0.16, sampler="spacing_budget", budget=2, spacing_unit="seconds")
+    assert [v.tolist() for v in temporal_views(seconds, 10, 2, clips=2, fps=25.0)] == [[0, 4], [5, 9]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    total=st.integers(1, 400),
+    coverage=st.sampled_from([10, 25, 33.3, 50, 75, 100]),
+    stride=st.integers(1, 16),
+    clip_len=st.integers(1, 16),
+    clips=st.integers(1, 6),
+    sampler=st.sampled_from(["coverage_stride", "dense", "segment"]),
+)
+def test_temporal_views_stay_in_the_video_and_keep_the_clip_shape(total, coverage, stride, clip_len, clips, sampler):
+    variant = SamplingVariant(coverage, stride, sampler)
+    views = temporal_views(variant, total, clip_len, clips)
+    assert len(views) == clips
+    base = views[0]
+    for view in views:
+        assert view.shape == (clip_len,) and view.min() >= 0 and view.max() < total
+        assert np.all(np.diff(view) >= 0)
+        assert (np.diff(view) == np.diff(base)).all()  # the same clip, shifted
+    if window_frames(variant, total) == total:
+        assert all((v == base).all() for v in views)

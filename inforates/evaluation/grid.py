@@ -2,18 +2,29 @@
 
 The frames of all variants of a video (``sampling.union_indices``) are decoded in one pass, transformed once,
 and each variant's clip is gathered from them. A video that cannot be decoded is reported, not raised.
+
+With several views per cell (``test_clips``/``test_crops``, :mod:`.views`) the union covers every view of every
+cell; the frames are resized once and turned into pixels once per distinct crop, and each distinct (indices,
+crop) clip of the video is gathered once:
+
+    >>> collator = GridCollator(variants, clip_len=16, settings=settings, test_clips=2, test_crops=3)
+    >>> batch = collator([{"row": 0, "video": "a.mp4"}])  # pixel_values (frames x crops, C, H, W)
+    >>> clip = batch["pixel_values"][batch["clip_frames"][0]]  # a distinct clip (T, C, H, W)
+    >>> batch["view_slots"].shape, batch["view_flags"].shape  # (videos, cells, 2 * 3 + 1)
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 
 from ..data.decoding import VideoDecodeError, open_video, video_source
-from ..data.transforms import eval_transform
+from ..data.transforms import eval_geometry, eval_transform, to_pixel_values
 from ..sampling import SamplingVariant, union_indices, video_rng
+from .views import CROP_AXES, crop_axis, crop_boxes, pad_to_crop, plan_views
 
 
 def variant_indices(
@@ -70,16 +81,30 @@ class GridCollator:
 
     Returns ``rows``, ``ok`` (decoded), ``total_frames``, ``fps`` for every row (``pixel_values`` only for the
     decoded ones) and ``skipped``: ``(path, stage, reason)`` of the videos that could not be decoded.
+
+    With ``test_clips * test_crops > 1``: ``pixel_values (n_frames, C, H, W)``, the decoded frames of the batch
+    once per crop, ``clip_frames (n_clips, T)``, each distinct clip's rows in them, ``view_slots (B, V, M)`` (the
+    clip of each view slot, -1: none), ``view_flags (B, V, M)`` and ``crop_axis (B,)`` (an index in
+    ``views.CROP_AXES``), see :mod:`.views`.
     """
 
-    def __init__(self, variants: Sequence[SamplingVariant], clip_len: int, settings, seed: int = 0):
+    def __init__(
+        self,
+        variants: Sequence[SamplingVariant],
+        clip_len: int,
+        settings,
+        seed: int = 0,
+        test_clips: int = 1,
+        test_crops: int = 1,
+    ):
         self.variants, self.clip_len, self.settings, self.seed = list(variants), int(clip_len), settings, seed
+        self.test_clips, self.test_crops = int(test_clips), int(test_crops)
 
-    def video_clips(
-        self, video, video_id: str | None = None, segment: tuple[int, int] | None = None
-    ) -> tuple[torch.Tensor, int, float]:
-        """All variant clips of one video (of its ``segment``, ``(first frame, length)``, when given),
-        ``(V, T, C, H, W)`` float32, plus its frame count (the segment's) and frame rate."""
+    @property
+    def views(self) -> int:
+        return self.test_clips * self.test_crops
+
+    def _open(self, video, video_id, segment):
         reader = open_video(video)
         key = video_id if video_id is not None else reader.path
         first, total_frames = segment if segment is not None else (0, reader.total_frames)
@@ -87,6 +112,48 @@ class GridCollator:
             raise VideoDecodeError(
                 reader.path, "metadata", f"segment {first}+{total_frames} past its {reader.total_frames} frames"
             )
+        return reader, key, first, total_frames
+
+    def video_views(self, video, video_id: str | None = None, segment: tuple[int, int] | None = None):
+        """The distinct view clips of one video as ``(table, clip_frames)``: ``table (n, C, H, W)`` float32 the
+        decoded frames once per crop, ``clip_frames (n_clips, T)`` each clip's rows in it (clips are gathered
+        a model batch at a time, so memory holds frames, not clips); then its ``views.VideoViews`` plan, frame
+        count, frame rate and crop-axis code."""
+        reader, key, first, total_frames = self._open(video, video_id, segment)
+        crop = self.settings.crop_size
+
+        def plan(boxes):
+            try:
+                return plan_views(
+                    self.variants, total_frames, self.clip_len, self.test_clips, boxes, self.seed, key, reader.fps
+                )
+            except ValueError as err:  # a spacing in seconds on a video without a frame rate
+                raise VideoDecodeError(reader.path, "metadata", str(err)) from None
+
+        # the frames every view needs (the crops come after the decode: they depend on the decoded frame size)
+        needed = [indices for indices, _ in plan([(0, 0)]).clips] or [np.zeros(1, np.int64)]
+        union = union_indices(needed)
+        frames = pad_to_crop(eval_geometry(reader.get(union + first), _no_crop(self.settings)), crop)
+        height, width = frames.shape[-2:]
+        views = plan(crop_boxes(height, width, crop, self.test_crops))
+        size = crop or (height, width)
+        # the union's frames once per distinct crop box, one table; each clip is a row of indices into it
+        boxes = list(dict.fromkeys(box for _, box in views.clips))
+        table = [to_pixel_values(frames[..., t : t + size[0], x : x + size[1]], self.settings) for t, x in boxes]
+        table = torch.cat(table) if table else torch.empty((0, 3, *size))
+        clip_frames = [boxes.index(box) * len(union) + np.searchsorted(union, indices) for indices, box in views.clips]
+        clip_frames = torch.from_numpy(
+            np.stack(clip_frames) if clip_frames else np.zeros((0, self.clip_len), np.int64)
+        )
+        axis = CROP_AXES.index(crop_axis(height, width, crop))
+        return table, clip_frames, views, int(total_frames), float(reader.fps), axis
+
+    def video_clips(
+        self, video, video_id: str | None = None, segment: tuple[int, int] | None = None
+    ) -> tuple[torch.Tensor, int, float]:
+        """All variant clips of one video (of its ``segment``, ``(first frame, length)``, when given),
+        ``(V, T, C, H, W)`` float32, plus its frame count (the segment's) and frame rate."""
+        reader, key, first, total_frames = self._open(video, video_id, segment)
         try:
             cells = variant_indices(self.variants, total_frames, self.clip_len, self.seed, key, reader.fps)
         except ValueError as err:  # a spacing in seconds on a video without a frame rate
@@ -100,6 +167,8 @@ class GridCollator:
         return pixels[positions], int(total_frames), float(reader.fps)
 
     def __call__(self, items: Sequence[dict]) -> dict:
+        if self.views > 1:
+            return self._collate_views(items)
         clips, ok, total_frames, fps, skipped = [], [], [], [], []
         for item in items:
             try:
@@ -121,3 +190,47 @@ class GridCollator:
             "pixel_values": torch.stack(clips) if clips else torch.empty(empty),
             "skipped": skipped,
         }
+
+    def _collate_views(self, items: Sequence[dict]) -> dict:
+        tables, clip_frames, ok, total_frames, fps, axes, skipped = [], [], [], [], [], [], []
+        num_slots = self.views + 1
+        slots = torch.full((len(items), len(self.variants), num_slots), -1, dtype=torch.int64)
+        flags = torch.zeros((len(items), len(self.variants), num_slots), dtype=torch.int8)
+        frame_offset = clip_offset = 0
+        for b, item in enumerate(items):
+            try:
+                table, frames_of_clips, plan, frames, rate, axis = self.video_views(
+                    item["video"], item.get("video_id"), item.get("segment")
+                )
+            except VideoDecodeError as err:
+                skipped.append((video_source(item["video"]), err.stage, err.reason))
+                table, frames, rate, axis = None, 0, float("nan"), 0
+            else:
+                tables.append(table)
+                clip_frames.append(frames_of_clips + frame_offset)
+                slots[b] = torch.from_numpy(np.where(plan.slots >= 0, plan.slots + clip_offset, -1))
+                flags[b] = torch.from_numpy(plan.flags)
+                frame_offset, clip_offset = frame_offset + len(table), clip_offset + len(frames_of_clips)
+            ok.append(table is not None)
+            total_frames.append(frames)
+            fps.append(rate)
+            axes.append(axis)
+        return {
+            "rows": torch.tensor([int(item["row"]) for item in items], dtype=torch.int64),
+            "ok": torch.tensor(ok, dtype=torch.bool),
+            "total_frames": torch.tensor(total_frames, dtype=torch.int64),
+            "fps": torch.tensor(fps, dtype=torch.float64),
+            "crop_axis": torch.tensor(axes, dtype=torch.int64),
+            "pixel_values": torch.cat(tables) if tables else torch.empty((0, 3, 1, 1)),
+            "clip_frames": torch.cat(clip_frames)
+            if clip_frames
+            else torch.zeros((0, self.clip_len), dtype=torch.int64),
+            "view_slots": slots,
+            "view_flags": flags,
+            "skipped": skipped,
+        }
+
+
+def _no_crop(settings):
+    """The settings without the crop: the short-side resize alone, the crops are taken from it."""
+    return dataclasses.replace(settings, crop_size=None)

@@ -30,7 +30,7 @@ from .grid import GridCollator
 from .metadata import git_revision, package_versions
 from .predictor import GridPredictor, predict_videos
 from .store import RunStore
-from .tables import prediction_rows
+from .tables import prediction_rows, view_rows
 from .videos import EvalVideos
 
 
@@ -70,6 +70,8 @@ def run_fingerprint(checkpoint, recipe, videos, variants, model, settings, clip_
         "seed": recipe.training.seed,
         "eval_shard_size": recipe.evaluation.eval_shard_size,
         "protocol": videos.protocol,
+        "test_clips": recipe.evaluation.test_clips,
+        "test_crops": recipe.evaluation.test_crops,
     }
 
 
@@ -94,6 +96,9 @@ def run_record(checkpoint, recipe, videos, variants, model, fingerprint, predict
             "missing": len(videos.missing),  # listed by the dataset, absent on disk (not in `total`)
         },
         "variants": [v.name for v in variants],
+        "test_clips": fingerprint["test_clips"],
+        "test_crops": fingerprint["test_crops"],
+        "clips_computed": timings.pop("clips_computed"),
         "recipe": recipe.to_dict(),
         "command": list(command),
         "versions": package_versions(),
@@ -186,10 +191,12 @@ def _evaluate(checkpoint, recipe, videos, variants, store, state, began, command
         dynamic_ncols=True,
     )
     clip_batch = recipe.training.per_device_eval_batch_size
+    test_clips, test_crops = recipe.evaluation.test_clips, recipe.evaluation.test_crops
+    views = recipe.evaluation.views
     trainer = GridPredictor(
         model=model,
-        args=_prediction_args(recipe.training, max(1, clip_batch // len(variants))),
-        data_collator=GridCollator(variants, clip_len, settings, recipe.training.seed),
+        args=_prediction_args(recipe.training, max(1, clip_batch // (len(variants) * views))),
+        data_collator=GridCollator(variants, clip_len, settings, recipe.training.seed, test_clips, test_crops),
         clip_batch=clip_batch,
         progress=bar if state.is_main_process else None,
     )
@@ -210,26 +217,43 @@ def _evaluate(checkpoint, recipe, videos, variants, store, state, began, command
             for path, stage, reason in output.skipped:
                 log.record(path, stage, reason)
             skipped = pd.DataFrame(log.rows, columns=SKIPPED_COLUMNS)
-            store.write_shard(progress, k, rows, skipped, {"videos": stop - start, "seconds": seconds})
+            per_view = None
+            if views > 1:
+                per_view = view_rows(
+                    checkpoint.name, videos.table, variants, clip_len, output, to_model, model_labels,
+                    recipe.training.seed, test_clips, test_crops,
+                )  # fmt: skip
+            info = {"videos": stop - start, "seconds": seconds, "clips": int(output.clips_computed.sum())}
+            store.write_shard(progress, k, rows, skipped, info, per_view)
             bar.n = sum(stop - start for k, (start, stop) in enumerate(shards) if str(k) in progress["shards"])
             bar.refresh()
     bar.close()
 
     if state.is_main_process:
         predictions, skipped = store.read_shards(progress)
+        if "views" not in predictions:  # shards written by a version before multi-view testing: one view each
+            predictions["views"] = (~predictions["too_short"].astype(bool)).astype("int64")
         if videos.missing:
             missing = pd.DataFrame(videos.missing, columns=SKIPPED_COLUMNS)
             skipped = pd.concat([missing, skipped], ignore_index=True) if len(skipped) else missing
         predict_s = sum(info["seconds"] for info in progress["shards"].values())
-        clips_per_s = len(predictions) / predict_s if predict_s > 0 else float("nan")
+        shard_info = progress["shards"].values()
+        # distinct clips run through the model (shards of versions before multi-view testing: one per row)
+        clips = (
+            sum(info["clips"] for info in shard_info) if all("clips" in i for i in shard_info) else len(predictions)
+        )
+        clips_per_s = clips / predict_s if predict_s > 0 else float("nan")
         timings = {"load_s": round(load_s, 3), "predict_s": round(predict_s, 3), "clips_per_s": clips_per_s}
         timings["sessions"] = progress.get("sessions", 1)
+        timings["clips_computed"] = clips
         tables = {
             "predictions.parquet": predictions[PREDICTION_COLUMNS],
             "results.csv": results_table(predictions, variants, checkpoint.name, clips_per_s),
             "per_class.csv": per_class_table(predictions, variants, videos.class_names),
             "skipped.csv": skipped,
         }
+        if views > 1:
+            tables["views.parquet"] = store.read_view_shards(progress)
         run = run_record(
             checkpoint, recipe, videos, variants, model, fingerprint, predictions, skipped, timings, command
         )

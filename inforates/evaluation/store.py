@@ -1,7 +1,8 @@
 """An evaluation's output folder: atomic files, results shards, resume, and the final result files.
 
 Layout while running: ``progress.json`` (what is being evaluated + the shards done) and ``shards/NNNNN.parquet``
-(predictions of one block of videos) + ``shards/NNNNN.skipped.csv``. A shard is written (tmp + ``os.replace``)
+(predictions of one block of videos) + ``shards/NNNNN.skipped.csv`` (+ ``shards/NNNNN.views.parquet`` with several
+views per cell). A shard is written (tmp + ``os.replace``)
 before the progress record names it, so a run killed at any moment restarts after its last recorded shard.
 When every shard is in, the result files are written, ``run.json`` last (``"status": "complete"``), then the
 shards are removed. Nothing is replaced without ``overwrite``: a finished run of the same configuration is
@@ -21,7 +22,9 @@ from ..errors import OutputError
 from ..files import LOCK_NAME, atomic_write, read_json, write_json
 
 
-RESULT_FILES = ("predictions.parquet", "results.csv", "per_class.csv", "skipped.csv", "run.json")
+RESULT_FILES = ("predictions.parquet", "views.parquet", "results.csv", "per_class.csv", "skipped.csv", "run.json")
+# Fingerprint keys newer than some finished folders: a record without them had these values.
+FINGERPRINT_DEFAULTS = {"test_clips": 1, "test_crops": 1}
 WORK_FILES = ("progress.json", "shards")
 
 
@@ -49,6 +52,7 @@ class RunStore:
     def _differences(self, recorded: dict | None) -> list[str]:
         recorded = recorded or {}
         keys = sorted(set(recorded) | set(self.fingerprint))
+        recorded = {**{k: v for k, v in FINGERPRINT_DEFAULTS.items() if k in self.fingerprint}, **recorded}
         return [k for k in keys if recorded.get(k) != self.fingerprint.get(k)]
 
     def state(self, overwrite: bool = False) -> str:
@@ -129,9 +133,20 @@ class RunStore:
     def _shard_path(self, index: int) -> Path:
         return self.shard_dir / f"{index:05d}.parquet"
 
-    def write_shard(self, progress: dict, index: int, predictions: pd.DataFrame, skipped: pd.DataFrame, info: dict):
-        """Write one shard's predictions and skips, then record it (the order that makes a kill harmless)."""
+    def write_shard(
+        self,
+        progress: dict,
+        index: int,
+        predictions: pd.DataFrame,
+        skipped: pd.DataFrame,
+        info: dict,
+        views: pd.DataFrame | None = None,
+    ):
+        """Write one shard's predictions, skips and per-view rows (several views only), then record it (the order
+        that makes a kill harmless)."""
         write_csv(self.shard_dir / f"{index:05d}.skipped.csv", skipped)
+        if views is not None:
+            write_parquet(self.shard_dir / f"{index:05d}.views.parquet", views)
         write_parquet(self._shard_path(index), predictions)
         progress.setdefault("shards", {})[str(index)] = info
         write_json(self.progress_path, progress)
@@ -146,6 +161,12 @@ class RunStore:
             ignore_index=True,
         )
         return predictions, skipped
+
+    def read_view_shards(self, progress: dict) -> pd.DataFrame:
+        """All recorded shards' per-view rows, in shard order (several views per cell)."""
+        order = sorted(int(k) for k in progress.get("shards", {}))
+        parts = [pd.read_parquet(self.shard_dir / f"{i:05d}.views.parquet") for i in order]
+        return pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
 
     def finish(self, tables: dict[str, pd.DataFrame], run: dict) -> None:
         """Write the result files, ``run.json`` last, then drop the work files."""

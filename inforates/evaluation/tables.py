@@ -1,5 +1,6 @@
-"""Prediction rows (docs/design.md's ``predictions.parquet``) computed from model outputs. The results and
-per-class tables are built from them by :mod:`inforates.schema`.
+"""Prediction rows (docs/design.md's ``predictions.parquet``) computed from model outputs, and with several views
+per cell the per-view rows (``views.parquet``). The results and per-class tables are built from the prediction
+rows by :mod:`inforates.schema`.
 
 Pure numpy/pandas: no model, no files.
 """
@@ -11,9 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..sampling import SamplingVariant, clip_facts, frames_text
-from ..schema import PREDICTION_COLUMNS
+from ..sampling import SamplingVariant, clip_facts, frames_text, temporal_views, video_rng
+from ..schema import PREDICTION_COLUMNS, VIEW_COLUMNS
 from .grid import variant_indices
+from .views import AVERAGED, CROP_AXES, CROP_NAMES, SINGLE, slot_view
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -37,7 +39,9 @@ def prediction_rows(
     ``videos`` is indexed by row (columns video_id, path, label, class_name, group, f_hz, source_video,
     segment_start); ``output`` a
     ``predictor.GridOutput``; ``label_to_model[label]`` the model's output index of a dataset class (-1: none);
-    ``model_labels[i]`` the model's name for output ``i``.
+    ``model_labels[i]`` the model's name for output ``i``. With several views (``output.view_flags``) the logits
+    are the views' average and ``views`` counts the distinct views averaged; the facts columns (``frames``,
+    ``distinct_frames``, spans) describe the cell's single-view clip (its own anchor) either way.
     """
     ok = output.ok
     rows, total_frames, fps = output.rows[ok], output.total_frames[ok], output.fps[ok]
@@ -62,6 +66,11 @@ def prediction_rows(
         for indices, rate in zip(clips, np.repeat(fps, num_variants))
     ]
     pred_label = np.where(too_short, -1, model_to_label[pred_index])
+
+    if output.view_flags is None:
+        views = np.where(too_short, 0, 1)
+    else:
+        views = ((output.view_flags[ok] & AVERAGED) > 0).sum(axis=-1).reshape(-1)
 
     def per_video(column: str) -> np.ndarray:
         return np.repeat(table[column].to_numpy(), num_variants)
@@ -104,8 +113,56 @@ def prediction_rows(
             "f_hz": per_video("f_hz").astype(np.float64),
             "source_video": per_video("source_video").astype(str),
             "segment_start": per_video("segment_start").astype(np.int64),
+            "views": np.asarray(views, dtype=np.int64),
             "forward_s": output.forward_s[ok].reshape(-1),
         },
         columns=[*PREDICTION_COLUMNS, "forward_s"],
     )
     return frame.reset_index(drop=True)
+
+
+def view_rows(
+    model_name: str,
+    videos: pd.DataFrame,
+    variants: Sequence[SamplingVariant],
+    clip_len: int,
+    output,
+    label_to_model: np.ndarray,
+    model_labels: Sequence[str],
+    seed: int,
+    test_clips: int,
+    test_crops: int,
+) -> pd.DataFrame:
+    """``views.parquet`` rows (:data:`~inforates.schema.VIEW_COLUMNS`): one per distinct view of each decoded
+    video x cell (``averaged``), plus the cell's single-view clip where it is none of them (``averaged`` false);
+    ``single_view`` marks the clip single-view evaluation takes. ``clip`` is the temporal view (-1: the cell's
+    own anchor), ``crop`` its crop (``left``/``center``/``right`` or ``top``/``center``/``bottom``)."""
+    ok = output.ok
+    table = videos.loc[output.rows[ok]]
+    flags, logits = output.view_flags[ok], output.view_logits[ok]
+    model_to_label = np.full(len(model_labels), -1, dtype=np.int64)
+    mapped = label_to_model >= 0
+    model_to_label[label_to_model[mapped]] = np.flatnonzero(mapped)
+    records = []
+    for i, (video_id, label, frames, rate, axis) in enumerate(
+        zip(table["video_id"], table["label"], output.total_frames[ok], output.fps[ok], output.crop_axis[ok])
+    ):
+        true_index = int(label_to_model[int(label)])
+        names = CROP_NAMES[CROP_AXES[int(axis)]][1:2] if test_crops == 1 else CROP_NAMES[CROP_AXES[int(axis)]]
+        for v, variant in enumerate(variants):
+            if not flags[i, v].any():
+                continue  # too short for the cell
+            views = temporal_views(variant, int(frames), clip_len, test_clips, video_rng(seed, str(video_id)), rate)
+            own = variant.indices(int(frames), clip_len, rng=video_rng(seed, str(video_id)), fps=rate)
+            probs = softmax(logits[i, v])
+            for slot in np.flatnonzero(flags[i, v]):
+                k, c = slot_view(int(slot), test_clips, test_crops)
+                pred_index = int(probs[slot].argmax())
+                records.append(
+                    (model_name, str(video_id), variant.name, k, names[c], frames_text(views[k] if k >= 0 else own),
+                     int(model_to_label[pred_index]), pred_index == true_index,
+                     float(probs[slot, true_index]) if true_index >= 0 else 0.0,
+                     bool(flags[i, v, slot] & AVERAGED), bool(flags[i, v, slot] & SINGLE))
+                )  # fmt: skip
+    frame = pd.DataFrame.from_records(records, columns=VIEW_COLUMNS)
+    return frame.astype({"clip": np.int64, "pred": np.int64, "correct": bool, "p_true": np.float64})

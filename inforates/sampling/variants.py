@@ -168,7 +168,7 @@ def check_grid(variants: list[SamplingVariant], clip_len: int, seed: int = 0) ->
     on every probe length (:data:`PROBE_LENGTHS` x :data:`PROBE_FPS`). Returns the pairs ``(cell, earlier cell)``
     that alias on every probe (e.g. ``segment`` cells differing only by stride), for the caller to warn about.
 
-    >>> check_grid(build_grid([100], [1, 2], sampler="segment"), 8)
+    >>> check_grid(build_grid([100], [1, 2], sampler="segment"), 8)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: every cell of the sampling grid (segment_cov100_s1, segment_cov100_s2) gives the same frames...
