@@ -15,6 +15,7 @@ from test_stats_simulation import simulate_predictions
 
 from inforates import compare, schema
 from inforates.analysis import confusion
+from inforates.analysis.densest import DENSEST_RULE, densest_cell
 from inforates.analysis.entries_confusion import TWO_DISTINCT_CELLS, matrix_name
 from inforates.analysis.entry import NEEDS_PREDICTIONS
 from inforates.analysis.inputs import ModelRun
@@ -112,15 +113,15 @@ VIDEO_LENGTHS = {"v0": 48, "v1": 96, "v2": 175, "v3": 300}
 )
 def test_the_densest_cell_on_either_design(grid, densest):
     results = schema.results_table(grid_predictions(grid, VIDEO_LENGTHS))
-    assert confusion.densest_cell(results) == densest
-    assert confusion.densest_cell(results.iloc[::-1]) == densest  # the rule, not the order, decides
+    assert densest_cell(results) == densest
+    assert densest_cell(results.iloc[::-1]) == densest  # the rule, not the order, decides
 
 
 def test_the_densest_cell_without_facts_uses_budget_and_stride():
     results = pd.DataFrame({"variant": ["d4_k8", "d1_k4", "d1_k8"], "stride": [4, 1, 1], "budget": [8, 4, 8],
                             "coverage": 100.0, "accuracy": 0.5, "total": 10})  # fmt: skip
-    assert confusion.densest_cell(results) == "d1_k8"
-    assert confusion.densest_cell(results.assign(total=0)) is None  # no cell with scored clips
+    assert densest_cell(results) == "d1_k8"
+    assert densest_cell(results.assign(total=0)) is None  # no cell with scored clips
 
 
 def cells(**columns) -> pd.DataFrame:
@@ -134,7 +135,7 @@ def test_the_largest_drop_skips_aliases_and_the_densest_cells_frames():
     # "late" repeats "early"'s frames; listed first, it would win the tie of equal drops were aliases candidates.
     results = cells(variant=["dense", "late", "mid", "early"], stride=[1, 8, 2, 4], distinct_frames=8.0,
                     accuracy=[0.9, 0.4, 0.6, 0.4], same_frames_as=["", "early", "", ""])  # fmt: skip
-    assert confusion.densest_cell(results) == "dense"
+    assert densest_cell(results) == "dense"
     assert confusion.largest_drop_cell(results) == "early"
     # equal drops of distinct cells: the first in the grid's order
     tied = results.assign(accuracy=[0.9, 0.4, 0.4, 0.4])
@@ -142,7 +143,7 @@ def test_the_largest_drop_skips_aliases_and_the_densest_cells_frames():
     # the densest cell repeats "orig": "orig" is the same cell, not a drop of 0 from it, even when all else gains
     alias = cells(variant=["orig", "dense", "other"], stride=[1, 1, 4], distinct_frames=[8.0, 8.0, 4.0],
                   accuracy=[0.5, 0.5, 0.7], same_frames_as=["", "orig", ""], coverage=[10.0, 100.0, 100.0])  # fmt: skip
-    assert confusion.densest_cell(alias) == "dense" and confusion.largest_drop_cell(alias) == "other"
+    assert densest_cell(alias) == "dense" and confusion.largest_drop_cell(alias) == "other"
     assert confusion.largest_drop_cell(alias[alias["variant"] != "other"]) is None
     unscored = results.assign(total=[10, 10, 0, 10])  # a cell without scored clips is no candidate
     assert confusion.largest_drop_cell(unscored.assign(accuracy=[0.9, 0.4, np.nan, 0.5])) == "early"
@@ -156,7 +157,7 @@ def test_the_two_cells_on_predictions_with_real_aliases():
     pred.loc[~pred["correct"], ["pred", "pred_class"]] = [1, "B"]
     results = schema.results_table(pred)
     assert results.set_index("variant").loc["cov100_s16", "same_frames_as"] == "cov75_s16"
-    assert confusion.densest_cell(results) == "cov100_s1"
+    assert densest_cell(results) == "cov100_s1"
     assert confusion.largest_drop_cell(results) == "cov75_s16"
 
 
@@ -212,7 +213,7 @@ def compared(tmp_path_factory):
 def test_compare_writes_both_matrices_and_the_class_shifts(compared):
     pred, out = compared["pred"], compared["out"]
     results = json.loads((out / "statistical_results.json").read_text())["confusion"]
-    assert set(results["per_model"]) == {"alpha", "beta"} and results["rules"]["densest"] == confusion.DENSEST_RULE
+    assert set(results["per_model"]) == {"alpha", "beta"} and results["rules"]["densest"] == DENSEST_RULE
     shifts = pd.read_csv(out / "confusion_class_shifts.csv", keep_default_na=False)
     for model in ("alpha", "beta"):
         mine = pred[(pred["model"] == model) & ~pred["too_short"]]

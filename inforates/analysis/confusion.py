@@ -18,50 +18,14 @@ import numpy as np
 import pandas as pd
 
 from ..schema import scored
+from .densest import densest_cell, scored_cells
 
 
-DENSEST_RULE = (
-    "the cell with the most distinct frames (mean over its clips); among those the smallest stride or spacing (in "
-    "frames; a spacing in seconds by its measured median in frames), then the largest coverage, then the smallest "
-    "measured spacing, then the first in the grid's order"
-)
 DROP_RULE = (
     "the largest accuracy drop from the densest cell among the distinct cells (no cell that repeats an earlier "
     "cell's frames, none with the densest cell's frames); ties: the first in the grid's order"
 )
 TRUE_COLUMN = "true_class"  # the first column of a written matrix: rows are true classes, columns predicted ones
-
-
-def _scored_cells(results: pd.DataFrame) -> pd.DataFrame:
-    total = results["total"] if "total" in results else pd.Series(1, index=results.index)
-    return results[total.fillna(0) > 0]
-
-
-def _column(cells: pd.DataFrame, name: str, default=np.nan) -> pd.Series:
-    return cells[name].astype(float) if name in cells else pd.Series(default, index=cells.index, dtype=float)
-
-
-def densest_cell(results: pd.DataFrame) -> str | None:
-    """The variant of one model's densest cell (:data:`DENSEST_RULE`) among the cells with scored clips; None when
-    there are none. ``d1_k8`` on the demo's spacing x budget design, ``cov100_s1`` on the 2025 coverage x stride grid.
-
-    Distinct frames and spacings come from the cells' facts (``distinct_frames``, ``spacing_frames``); where a table
-    lacks them (files of older versions) the budget stands in for the distinct frames and the stride for the
-    spacing."""
-    cells = _scored_cells(results).reset_index(drop=True)
-    if cells.empty:
-        return None
-    budget = _column(cells, "budget").where(lambda b: b > 0)
-    distinct = _column(cells, "distinct_frames").fillna(budget).round(9).fillna(-np.inf)
-    measured = _column(cells, "spacing_frames")
-    stride = _column(cells, "stride")
-    in_seconds = cells["spacing_unit"].eq("seconds") if "spacing_unit" in cells else pd.Series(False, cells.index)
-    spacing = stride.where(~in_seconds, measured).fillna(np.inf)
-    keys = pd.DataFrame({
-        "distinct": -distinct, "spacing": spacing, "coverage": -_column(cells, "coverage", 100.0).fillna(0),
-        "measured": measured.fillna(stride).fillna(np.inf), "order": np.arange(len(cells)),
-    })  # fmt: skip
-    return str(cells.loc[keys.sort_values(list(keys.columns)).index[0], "variant"])
 
 
 def largest_drop_cell(results: pd.DataFrame, densest: str | None = None) -> str | None:
@@ -70,7 +34,7 @@ def largest_drop_cell(results: pd.DataFrame, densest: str | None = None) -> str 
     densest = densest or densest_cell(results)
     if densest is None:
         return None
-    cells = _scored_cells(results).reset_index(drop=True)
+    cells = scored_cells(results).reset_index(drop=True)
     aliases = (
         cells["same_frames_as"].fillna("").astype(str) if "same_frames_as" in cells else pd.Series("", cells.index)
     )

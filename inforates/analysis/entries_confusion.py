@@ -14,16 +14,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .confusion import (
-    DENSEST_RULE,
-    DROP_RULE,
-    TRUE_COLUMN,
-    class_order,
-    class_shifts,
-    confusion_matrix,
-    densest_cell,
-    largest_drop_cell,
-)
+from .confusion import DROP_RULE, TRUE_COLUMN, class_order, class_shifts, confusion_matrix, largest_drop_cell
+from .densest import DENSEST_RULE, densest_cell
 from .entry import Entry, Need
 from .needs import PREDICTIONS, RUN_PREDICTIONS
 

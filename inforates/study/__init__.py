@@ -32,11 +32,11 @@ from typing import Any
 from ..errors import RecipeError
 from .plan import SUMMARY_FILE, Study, StudyModel, load_study_file, model_names, plan_study
 from .runner import ModelOutcome, Options, device_slots, run_models
-from .summary import DENSEST_RULE, check_same_inputs, densest_variant, eval_complete, print_summary, study_summary
+from .summary import DENSEST_RULE, check_same_inputs, eval_complete, print_summary, study_summary
 
 
 __all__ = [
-    "DENSEST_RULE", "ModelOutcome", "Study", "StudyModel", "StudyResult", "check_same_inputs", "densest_variant",
+    "DENSEST_RULE", "ModelOutcome", "Study", "StudyModel", "StudyResult", "check_same_inputs",
     "load_study_file", "main", "make_parser", "model_names", "plan_study", "print_summary", "run_study",
 ]  # fmt: skip
 

@@ -4,9 +4,9 @@
     >>> summary = study_summary(study, outcomes, compared, statistical, multimodel, mixed, timings)
     >>> print_summary(summary)
 
-The accuracy a summary gives per model is at its **densest cell**: the first variant of the recipe's grid with
-coverage 100 and stride (spacing) 1 frame: ``cov100_s1`` on the 2025 grid, ``d1_k8`` on the demo's (8 consecutive
-frames); a grid without such a cell reports its first variant.
+The accuracy a summary gives per model is at its **densest cell**, by the rule the whole analysis uses
+(:func:`inforates.analysis.densest.densest_cell`, from the cells' facts in ``results.csv``): ``cov100_s1`` on the
+2025 grid, ``d1_k8`` on the demo's (8 consecutive frames).
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ import json
 import math
 from pathlib import Path
 
+from ..analysis.densest import DENSEST_RULE, densest_cell
 from ..errors import RecipeError
 from .plan import SUMMARY_FILE, differences
-
-
-DENSEST_RULE = "the first variant of the grid with coverage 100 and stride 1 frame, else the grid's first variant"
 
 
 def run_inputs(eval_dir: Path) -> dict:
@@ -55,12 +53,6 @@ def check_same_inputs(eval_dirs: dict[str, Path], allow_mixed: bool = False) -> 
     return mixed
 
 
-def densest_variant(recipe) -> str:
-    grid = recipe.sampling.grid()
-    full = [v for v in grid if float(v.coverage) == 100 and v.spacing_unit == "frames" and v.stride == 1]
-    return (full or grid)[0].name
-
-
 def attribution_text(result: dict | None) -> str | None:
     """The attribution's main finding for one model: the clip property its correctness depends on most."""
     if not result:
@@ -82,8 +74,8 @@ def densest_accuracy(model) -> tuple[str, float]:
     """The densest cell of ``model``'s grid and its accuracy, from its evaluation's ``results.csv``."""
     import pandas as pd
 
-    variant = densest_variant(model.recipe)
     results = pd.read_csv(model.eval_dir / "results.csv")
+    variant = densest_cell(results)
     row = results[results["variant"] == variant]
     return variant, float(row["accuracy"].iloc[0]) if len(row) else math.nan
 
