@@ -24,6 +24,14 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def invert_labels(label_to_model: np.ndarray, num_outputs: int) -> np.ndarray:
+    """``model_to_label[i]``: the dataset class of the model's output ``i`` (-1: none), from ``label_to_model``."""
+    model_to_label = np.full(num_outputs, -1, dtype=np.int64)
+    mapped = label_to_model >= 0
+    model_to_label[label_to_model[mapped]] = np.flatnonzero(mapped)
+    return model_to_label
+
+
 def prediction_rows(
     model_name: str,
     videos: pd.DataFrame,
@@ -46,9 +54,7 @@ def prediction_rows(
     ok = output.ok
     rows, total_frames, fps = output.rows[ok], output.total_frames[ok], output.fps[ok]
     n, num_variants = len(rows), len(variants)
-    model_to_label = np.full(len(model_labels), -1, dtype=np.int64)
-    mapped = label_to_model >= 0
-    model_to_label[label_to_model[mapped]] = np.flatnonzero(mapped)
+    model_to_label = invert_labels(label_to_model, len(model_labels))
     table = videos.loc[rows]
     labels = table["label"].to_numpy(np.int64)
     true_index = np.repeat(label_to_model[labels], num_variants)
@@ -140,9 +146,7 @@ def view_rows(
     ok = output.ok
     table = videos.loc[output.rows[ok]]
     flags, logits = output.view_flags[ok], output.view_logits[ok]
-    model_to_label = np.full(len(model_labels), -1, dtype=np.int64)
-    mapped = label_to_model >= 0
-    model_to_label[label_to_model[mapped]] = np.flatnonzero(mapped)
+    model_to_label = invert_labels(label_to_model, len(model_labels))
     records = []
     for i, (video_id, label, frames, rate, axis) in enumerate(
         zip(table["video_id"], table["label"], output.total_frames[ok], output.fps[ok], output.crop_axis[ok])
