@@ -82,6 +82,38 @@ def _grid_table(results_csv: str | Path) -> str:
     return "\n".join(lines)
 
 
+def fine_tuning_section(recipe: Recipe) -> list[str]:
+    """The card's lines for the fine-tuning options a run used (none: no section)."""
+    data, training, evaluation = recipe.data, recipe.training, recipe.evaluation
+    lines = []
+    if data.random_resized_crop:
+        flip = "on" if data.horizontal_flip else "off"
+        lines.append(
+            f"- random resized crop: area {data.crop_min_scale:g}-{data.crop_max_scale:g}, aspect "
+            f"{data.crop_min_aspect:.3g}-{data.crop_max_aspect:.3g}; horizontal flip: {flip}"
+        )
+    if data.rand_augment:
+        lines.append(f"- RandAugment `{data.rand_augment}` (the same operations on every frame of a clip)")
+    if data.clips_per_video > 1:
+        lines.append(f"- repeated augmentation: {data.clips_per_video} clips per decoded video")
+    if training.mixes:
+        lines.append(
+            f"- mixup {training.mixup_alpha:g} / CutMix {training.cutmix_alpha:g} (probability "
+            f"{training.mixup_prob:g}, switch {training.mixup_switch_prob:g}), soft targets"
+        )
+    if training.label_smoothing_factor:
+        lines.append(f"- label smoothing {training.label_smoothing_factor:g}")
+    if recipe.model.drop_path_rate:
+        lines.append(f"- stochastic depth: drop path {recipe.model.drop_path_rate:g} (last layer, linear over depth)")
+    if training.layer_decay is not None and training.layer_decay < 1:
+        lines.append(f"- layer-wise learning-rate decay {training.layer_decay:g}")
+    if training.ema_decay is not None:
+        lines.append(f"- these weights are the exponential moving average of training (decay {training.ema_decay:g})")
+    if evaluation.views > 1:
+        lines.append(f"- test views: {evaluation.test_clips} clips x {evaluation.test_crops} crops, logits averaged")
+    return ["## Fine-tuning protocol\n", *lines, ""] if lines else []
+
+
 def model_card(
     recipe: Recipe,
     clip_len: int,
@@ -118,6 +150,7 @@ def model_card(
         f"- evaluation grid: coverage {', '.join(f'{c:g}' for c in s.coverages)} % x stride "
         f"{', '.join(map(str, s.strides))}, window anchored at `{s.anchor}`\n",
     ]
+    sections += fine_tuning_section(recipe)
     if metrics:
         sections += ["## Metrics\n", "| metric | value |", "|---|---|"]
         sections += [f"| {k} | {v:.4g} |" for k, v in metrics.items() if isinstance(v, (int, float))]

@@ -74,3 +74,21 @@ def test_card_names_base_model_dataset_and_recipe():
     overrides = recipe_overrides(recipe)
     assert overrides["num_train_epochs"] == 5 and overrides["dataset_source"] == "ucf101"
     assert "output_dir" not in overrides
+    assert "RandAugment" not in card and "mixup" not in card
+
+
+def test_card_states_the_published_protocol_options():
+    recipe = parse_recipe(["--config", "recipes/videomae/ucf101_published.yaml", "--use_cpu", "true"])
+    card = model_card(recipe, clip_len=16, image_size=224)
+    section = card.split("## Fine-tuning protocol")[1].split("##")[0]
+    for words in (
+        "area 0.08-1",
+        "RandAugment `rand-m7-n4-mstd0.5-inc1`",
+        "2 clips per decoded video",
+        "mixup 0.8 / CutMix 1",
+        "label smoothing 0.1",
+        "drop path 0.2",
+        "decay 0.7",
+        "5 clips x 3 crops",
+    ):
+        assert words in section, words  # fmt: skip
