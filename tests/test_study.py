@@ -166,6 +166,17 @@ def test_recipes_on_different_videos_or_cells_need_allow_mixed(tmp_path):
     assert any(line.startswith("variants differs (a: 10 cells") for line in study.mixed)
 
 
+def test_recipes_on_other_test_views_or_hmdb_splits_need_allow_mixed(tmp_path):
+    a = recipe(tmp_path, "a", test_clips=5, test_crops=3)
+    b = recipe(tmp_path, "b")
+    with pytest.raises(RecipeError, match=r"views differs \(a: 5 clips x 3 crops; b: 1 clips x 1 crops\)"):
+        plan_study([a, b], tmp_path / "out")
+    hmdb = {"dataset_source": "hmdb51", "dataset_dir": "data/hmdb51_org"}
+    c, d = recipe(tmp_path, "c", **hmdb), recipe(tmp_path, "d", **hmdb, hmdb_split=2)
+    with pytest.raises(RecipeError, match=r"hmdb_split differs \(c: 1; d: 2\)"):
+        plan_study([c, d], tmp_path / "out")
+
+
 # ---- devices ----
 
 
