@@ -22,6 +22,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def evaluate_in_two_processes(args: list[str], output_dir) -> subprocess.CompletedProcess:
+    """``accelerate launch`` of ``inforates.evaluate`` with 2 CPU processes (gloo) writing to ``output_dir``."""
+    launcher = [
+        sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+        "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+        "--main_process_port", str(free_port()), "-m", "inforates.evaluate",
+    ]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [*launcher, *args, "--output_dir", str(output_dir)],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
 @pytest.mark.slow
 def test_two_processes_give_the_same_outputs_as_one(tmp_path):
     checkpoint = make_checkpoint(tmp_path / "tiny")
@@ -35,20 +49,7 @@ def test_two_processes_give_the_same_outputs_as_one(tmp_path):
     ]  # fmt: skip
     assert main([*args, "--output_dir", str(tmp_path / "one")]) == 0
 
-    launcher = [
-        sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-        "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
-        "--main_process_port", str(free_port()), "-m", "inforates.evaluate",
-    ]  # fmt: skip
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [*launcher, *args, "--output_dir", str(tmp_path / "two")],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = evaluate_in_two_processes(args, tmp_path / "two")
     assert proc.returncode == 0, proc.stderr[-4000:]
     one, two = tmp_path / "one" / "eval" / "tiny", tmp_path / "two" / "eval" / "tiny"
     assert proc.stdout.count(f"{two}/results.csv") == 1  # printed by the main process only

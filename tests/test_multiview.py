@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +12,9 @@ import pandas as pd
 import pytest
 import torch
 import transformers
-from conftest import REPO_ROOT, numbered_frames, write_video
+from conftest import numbered_frames, write_video
 from test_evaluate import CLASSES, make_checkpoint, make_videofolder, run_eval
-from test_evaluate_distributed import free_port
+from test_evaluate_distributed import evaluate_in_two_processes
 
 from inforates.data.decoding import DECODE_STATS, VideoReader, reset_decode_stats
 from inforates.data.transforms import ProcessorSettings, eval_transform
@@ -264,16 +261,7 @@ def test_two_processes_gather_the_views_of_a_one_process_run(tmp_path):
         "--per_device_eval_batch_size", "6", "--use_cpu", "true", "--report_to", "none", "--seed", "0",
     ]  # fmt: skip
     assert main([*args, "--output_dir", str(tmp_path / "one")]) == 0
-    launcher = [
-        sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
-        "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
-        "--main_process_port", str(free_port()), "-m", "inforates.evaluate",
-    ]  # fmt: skip
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
-        [*launcher, *args, "--output_dir", str(tmp_path / "two")],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    proc = evaluate_in_two_processes(args, tmp_path / "two")
     assert proc.returncode == 0, proc.stderr[-4000:]
     one, two = tmp_path / "one" / "eval" / "tiny", tmp_path / "two" / "eval" / "tiny"
     for name in ("predictions.parquet", "views.parquet"):
