@@ -4,8 +4,9 @@
     >>> push_checkpoint("outputs/videomae-ucf101", "my-org/videomae-ucf101", results_csv="eval/results.csv")
 
 The card names the base model, the dataset, the recipe (its non-default keys), the sampling protocol (clip length,
-training, validation and evaluation sampling), the metrics and, given an evaluation's ``results.csv``, the
-accuracy over the coverage x stride grid. Only the final model files are pushed (no ``checkpoint-*``).
+training, validation and evaluation sampling, one line per design the recipe runs), the metrics and, given an
+evaluation's ``results.csv``, the accuracy of each design it evaluated as a table of its own (spacing x budget,
+coverage x stride: :mod:`inforates.result_grids`). Only the final model files are pushed (no ``checkpoint-*``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import yaml
 from .configs import Recipe, VideoTrainingArguments
 from .data.sources import SOURCES
 from .model_registry import resolve
+from .result_grids import design_grids
+from .sampling import describe_designs
 
 
 logger = logging.getLogger(__name__)
@@ -48,9 +51,20 @@ def recipe_overrides(recipe: Recipe) -> dict[str, Any]:
 
 
 def base_model(recipe: Recipe) -> str | None:
-    """The pretrained checkpoint the run started from (None for random-init models)."""
+    """The Hub id of the pretrained checkpoint the run started from (the card's ``base_model``); None for a local
+    folder (a registry name like ``demo-videomae``, or a path) and for random-init models."""
     resolved = resolve(recipe.model.model_name_or_path, recipe.model.random_init)
-    return None if resolved.from_config else resolved.source
+    return None if resolved.from_config or resolved.local else resolved.source
+
+
+def _start(recipe: Recipe) -> str:
+    """How the card says where the weights came from."""
+    resolved = resolve(recipe.model.model_name_or_path, recipe.model.random_init)
+    if resolved.from_config:
+        return "trained from random initialisation"
+    if resolved.local:
+        return f"fine-tuned from the local checkpoint `{resolved.name}`"
+    return f"fine-tuned from [{resolved.source}](https://huggingface.co/{resolved.source})"
 
 
 def dataset_name(recipe: Recipe) -> str:
@@ -59,26 +73,20 @@ def dataset_name(recipe: Recipe) -> str:
     return data.dataset_name or title or f"{data.dataset_source}:{data.dataset_dir or data.manifest_path}"
 
 
-GRID_TITLE = "## Accuracy over the sampling grid (%)"
+GRID_TITLE = "## Accuracy of each sampling design (%)"
 
 
 def grid_section(results_csv: str | Path) -> str:
-    """The card section with an evaluation's accuracy per coverage (rows) x stride (columns)."""
-    return f"{GRID_TITLE}\n\nFrom `results.csv` of `inforates evaluate` (test split).\n\n{_grid_table(results_csv)}\n"
-
-
-def _grid_table(results_csv: str | Path) -> str:
+    """The card section with an evaluation's accuracy (%), one table per sampling design it evaluated."""
     import pandas as pd
 
     results = pd.read_csv(results_csv)
     missing = {"coverage", "stride", "accuracy"} - set(results.columns)
     if missing:
         raise ValueError(f"{results_csv}: not an evaluation results.csv (no {', '.join(sorted(missing))} column)")
-    grid = results.pivot_table(index="coverage", columns="stride", values="accuracy", aggfunc="mean")
-    lines = ["| coverage % \\ stride | " + " | ".join(str(int(s)) for s in grid.columns) + " |"]
-    lines.append("|---" * (len(grid.columns) + 1) + "|")
-    for coverage, row in grid.iterrows():
-        lines.append(f"| {coverage:g} | " + " | ".join(f"{100 * v:.1f}" for v in row) + " |")
+    lines = [GRID_TITLE, "", "From `results.csv` of `inforates evaluate` (test split).", ""]
+    for grid in design_grids(results):
+        lines += [f"### {grid.title}", "", grid.markdown(lambda v: f"{100 * v:.1f}"), ""]
     return "\n".join(lines)
 
 
@@ -127,6 +135,8 @@ def model_card(
 
     base = base_model(recipe)
     s = recipe.sampling
+    train_designs = describe_designs(s.train_variants())
+    train_line = "; ".join(line.replace(", window anchored at random", "") for line in train_designs)
     data = ModelCardData(
         library_name="transformers",
         pipeline_tag="video-classification",
@@ -135,20 +145,17 @@ def model_card(
         metrics=["accuracy"],
     )
     title = repo_id or Path(recipe.training.output_dir).name
-    start = (
-        f"fine-tuned from [{base}](https://huggingface.co/{base})" if base else "trained from random initialisation"
-    )
+    start = _start(recipe)
     sections = [
         f"# {title}\n",
         f"A video classifier {start} on **{dataset_name(recipe)}** with inforates "
         "(Hugging Face Trainer + Accelerate).\n",
         "## Sampling protocol\n",
         f"- clip: **{clip_len} frames** at {image_size} x {image_size} px, sampler `{s.sampler}`",
-        f"- training clips: coverage {', '.join(f'{c:g}' for c in s.train_coverage)} % x stride "
-        f"{', '.join(map(str, s.train_stride))} (one drawn per clip), random window",
-        f"- validation clips (model selection): coverage {s.validation_coverage:g} %, stride {s.validation_stride}",
-        f"- evaluation grid: coverage {', '.join(f'{c:g}' for c in s.coverages)} % x stride "
-        f"{', '.join(map(str, s.strides))}, window anchored at `{s.anchor}`\n",
+        f"- training clips (one drawn per clip, random window): {train_line}",
+        f"- validation clips (model selection): `{s.validation_variant().name}`",
+        *(f"- evaluation design {line}" for line in describe_designs(s.grid())),
+        "",
     ]
     sections += fine_tuning_section(recipe)
     if metrics:
@@ -172,6 +179,33 @@ def model_card(
     )
 
 
+def card_with_results(folder: str | Path, results_csv: str | Path | None) -> str:
+    """The run's card (``folder/README.md``) with the accuracy section of ``results_csv`` in place of any earlier one
+    (the card unchanged without ``results_csv``)."""
+    card = (Path(folder) / "README.md").read_text() if (Path(folder) / "README.md").is_file() else ""
+    if results_csv is None:
+        return card
+    return card.split(GRID_TITLE)[0].rstrip() + "\n\n" + grid_section(results_csv) + "\n"
+
+
+def pushed_files(folder: str | Path, results_csv: str | Path | None = None) -> dict[str, Path | bytes]:
+    """What a push commits, by name in the repository: the run's top-level model files (never ``checkpoint-*`` or
+    the run's bookkeeping), the card with the results section when ``results_csv`` is given, and that
+    ``results.csv``."""
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        raise FileNotFoundError(f"{folder}: no config.json, so there is no saved model to push")
+    files: dict[str, Path | bytes] = {
+        p.name: p
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.suffix in PUSHED_SUFFIXES and p.name not in NOT_PUSHED
+    }
+    if results_csv is not None:
+        files["README.md"] = card_with_results(folder, results_csv).encode()
+        files["results.csv"] = Path(results_csv)
+    return files
+
+
 def push_checkpoint(
     folder: str | Path,
     repo_id: str,
@@ -179,30 +213,22 @@ def push_checkpoint(
     private: bool | None = None,
     commit_message: str = "Upload video classifier trained with inforates",
 ) -> str:
-    """Create ``repo_id`` if needed and commit the model files of ``folder`` (plus ``results_csv``); the commit URL.
+    """Create ``repo_id`` if needed and commit :func:`pushed_files` of ``folder``; returns the commit URL.
 
     ``repo_id`` without a namespace goes to the token's user. The model card is ``folder/README.md``, with the
-    accuracy grid of ``results_csv`` added when given.
+    accuracy of each design of ``results_csv`` added when given.
     """
     from huggingface_hub import CommitOperationAdd, HfApi
 
-    folder = Path(folder)
-    if not (folder / "config.json").is_file():
-        raise FileNotFoundError(f"{folder}: no config.json, so there is no saved model to push")
+    files = pushed_files(folder, results_csv)
     api = HfApi()
     if "/" not in repo_id:
         repo_id = f"{api.whoami()['name']}/{repo_id}"
     api.create_repo(repo_id, private=private, exist_ok=True)
-    files = [
-        p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix in PUSHED_SUFFIXES and p.name not in NOT_PUSHED
+    operations = [
+        CommitOperationAdd(path_in_repo=name, path_or_fileobj=source if isinstance(source, bytes) else str(source))
+        for name, source in files.items()
     ]
-    operations = [CommitOperationAdd(path_in_repo=p.name, path_or_fileobj=str(p)) for p in files]
-    if results_csv is not None:
-        card = (folder / "README.md").read_text() if (folder / "README.md").is_file() else ""
-        card = card.split(GRID_TITLE)[0].rstrip() + "\n\n" + grid_section(results_csv)
-        operations = [op for op in operations if op.path_in_repo != "README.md"]
-        operations.append(CommitOperationAdd(path_in_repo="README.md", path_or_fileobj=card.encode()))
-        operations.append(CommitOperationAdd(path_in_repo="results.csv", path_or_fileobj=str(results_csv)))
     commit = api.create_commit(repo_id, operations=operations, commit_message=commit_message)
     logger.info("pushed %d files to %s", len(operations), repo_id)
     return commit.commit_url

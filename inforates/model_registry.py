@@ -81,6 +81,7 @@ class ModelSpec:
         return ARCHITECTURES[self.model_type]
 
 
+CHECKPOINTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "checkpoints")  # package data
 _TINY = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 128}
 
 MODEL_REGISTRY: dict[str, ModelSpec] = {
@@ -90,6 +91,11 @@ MODEL_REGISTRY: dict[str, ModelSpec] = {
     "tiny-timesformer": ModelSpec("timesformer", 8, 32, None, {**_TINY, "patch_size": 16}),
     "tiny-videomae": ModelSpec("videomae", 8, 32, None, {**_TINY, "patch_size": 16, "tubelet_size": 2}),
     "tiny-vivit": ModelSpec("vivit", 8, 32, None, {**_TINY, "tubelet_size": [2, 16, 16]}),
+    # the demo's tiny pretrained checkpoints, shipped in the package (made by `inforates pretrain-demo`)
+    **{
+        f"demo-{model_type}": ModelSpec(model_type, 8, 32, os.path.join(CHECKPOINTS_DIR, "demo", model_type))
+        for model_type in ("timesformer", "videomae", "vivit")
+    },
 }
 
 

@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-from inforates.cli import COMMANDS, main
+from inforates.cli import main
+from inforates.commands import COMMANDS
 
 
 def run_cli(*args):

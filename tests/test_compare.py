@@ -15,8 +15,9 @@ import pytest
 from test_stats_paper import REFERENCE, needs_reference
 from test_stats_simulation import simulate_predictions, simulate_synthetic
 
-from inforates import cli, compare, schema
+from inforates import cli, schema
 from inforates.analysis import inputs
+from inforates.analysis.compare import compare as run_compare
 from inforates.analysis.paired import cochran_q
 from inforates.analysis.paper import paper_protocol
 from inforates.analysis.reference_tables import read_reference_folder
@@ -42,7 +43,7 @@ def simulated(tmp_path_factory):
     for model, df in pred.groupby("model"):
         write_run(root / f"run_{model}", df.reset_index(drop=True))
     out = root.parent / "compare"
-    rc = compare.main(["--runs", str(root), "--out", str(out), "--protocol", "both", "--formats", "png,svg",
+    rc = cli.main(["compare", "--runs", str(root), "--out", str(out), "--protocol", "both", "--formats", "png,svg",
                        "--n-boot", "300"])  # fmt: skip
     assert rc == 0
     return {"root": root, "out": out, "pred": pred}
@@ -122,7 +123,7 @@ def test_report_embeds_figures_and_states_findings(simulated):
 def test_protocols_select_sections(tmp_path, simulated):
     for protocol, present, absent in (("paired", "paired", "paper"), ("paper", "paper", "paired")):
         out = tmp_path / protocol
-        assert compare.main(["--runs", str(simulated["root"] / "run_alpha"), str(simulated["root"] / "run_beta"),
+        assert cli.main(["compare", "--runs", str(simulated["root"] / "run_alpha"), str(simulated["root"] / "run_beta"),
                              "--out", str(out), "--protocol", protocol, "--n-boot", "50"]) == 0  # fmt: skip
         results = json.loads((out / "statistical_results.json").read_text())
         assert present in results and absent not in results
@@ -143,14 +144,14 @@ def test_results_only_run_dir(tmp_path):
     (folder / "predictions.parquet").unlink()
     (run,) = inputs.load_runs([folder])
     assert run.kind == "tables" and run.per_class is not None and len(run.results) == 25
-    analysis = compare.run_compare([run], tmp_path / "out", protocol="both", n_boot=50)
+    analysis = run_compare([run], tmp_path / "out", protocol="both", n_boot=50)
     assert any("per-video predictions" in s["reason"] for s in analysis.skipped)
 
 
 @needs_reference
 def test_compare_on_the_2025_ucf101_tables(tmp_path):
     out = tmp_path / "ucf101"
-    assert compare.main(["--runs", str(REFERENCE / "ucf101"), "--out", str(out), "--protocol", "both"]) == 0
+    assert cli.main(["compare", "--runs", str(REFERENCE / "ucf101"), "--out", str(out), "--protocol", "both"]) == 0
     results = json.loads((out / "statistical_results.json").read_text())
     assert {r["kind"] for r in results["inputs"].values()} == {"tables"}
     tables = read_reference_folder(REFERENCE / "ucf101")
@@ -179,7 +180,9 @@ def test_compare_on_the_2025_ucf101_tables(tmp_path):
 @needs_reference
 def test_compare_on_the_2025_kinetics400_tables(tmp_path):
     out = tmp_path / "k400"
-    assert compare.main(["--runs", str(REFERENCE / "kinetics400"), "--out", str(out), "--protocol", "both"]) == 0
+    assert (
+        cli.main(["compare", "--runs", str(REFERENCE / "kinetics400"), "--out", str(out), "--protocol", "both"]) == 0
+    )
     summary = pd.read_csv(out / "summary_statistics_by_coverage.csv")
     assert (summary["n"] == 400).all()
 
@@ -187,7 +190,7 @@ def test_compare_on_the_2025_kinetics400_tables(tmp_path):
 def test_synthetic_benchmark_gets_the_nyquist_check(tmp_path, capsys):
     write_run(tmp_path / "eval" / "tiny", simulate_synthetic(n_videos=40))
     out = tmp_path / "out"
-    assert compare.main(["--runs", str(tmp_path / "eval"), "--out", str(out), "--n-boot", "50"]) == 0
+    assert cli.main(["compare", "--runs", str(tmp_path / "eval"), "--out", str(out), "--n-boot", "50"]) == 0
     assert "nyquist check: PASS" in capsys.readouterr().out
     results = json.loads((out / "statistical_results.json").read_text())
     assert results["paired"]["nyquist_check"]["verdict"] == "PASS"
@@ -195,26 +198,25 @@ def test_synthetic_benchmark_gets_the_nyquist_check(tmp_path, capsys):
     assert "Nyquist check PASS" in (out / "report.md").read_text()
 
     argv = ["--runs", str(tmp_path / "eval"), "--out", str(out), "--n-boot", "50", "--nyquist_exclude", "tiny"]
-    assert compare.main(argv) == 0
+    assert cli.main(["compare", *argv]) == 0
     check = json.loads((out / "statistical_results.json").read_text())["paired"]["nyquist_check"]
     assert check["models"] == [] and check["verdict"] == "FAIL" and "tiny" in check["excluded"]
     assert "tiny is left out of the Nyquist check: left out with --nyquist_exclude" in (out / "report.md").read_text()
-    with pytest.raises(SystemExit):
-        compare.main(argv[:-1] + ["nosuch"])
+    assert cli.main(["compare", *argv[:-1], "nosuch"]) == 2
     assert "--nyquist_exclude: no run named nosuch" in capsys.readouterr().err
 
 
 def test_errors(tmp_path, capsys):
-    assert compare.main(["--runs", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
+    assert cli.main(["compare", "--runs", str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 2
     (tmp_path / "empty").mkdir()
-    assert compare.main(["--runs", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 2
+    assert cli.main(["compare", "--runs", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 2
     pred = simulate_predictions({"same": (0.8, 0.1, 0.0)}, n_classes=3, videos_per_class=4)
     write_run(tmp_path / "a", pred)
     write_run(tmp_path / "b", pred)
-    assert compare.main(["--runs", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "o")]) == 2
+    assert cli.main(["compare", "--runs", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "o")]) == 2
     assert "more than once" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        compare.main(["--runs", str(tmp_path / "a"), "--out", str(tmp_path / "o"), "--formats", "gif"])
+    assert cli.main(["compare", "--runs", str(tmp_path / "a"), "--out", str(tmp_path / "o"), "--formats", "gif"]) == 2
+    assert "--formats: unknown ['gif']" in capsys.readouterr().err
 
 
 def test_entry_points(tmp_path):
@@ -248,7 +250,7 @@ def test_report_states_each_cells_facts_aliases_and_mixed_protocols(tmp_path):
     for model, df in pred.groupby("model"):
         write_run(tmp_path / "eval" / model, df.reset_index(drop=True), runs[model])
     out = tmp_path / "compare"
-    assert compare.main(["--runs", str(tmp_path / "eval"), "--out", str(out), "--n-boot", "50"]) == 0
+    assert cli.main(["compare", "--runs", str(tmp_path / "eval"), "--out", str(out), "--n-boot", "50"]) == 0
     facts = pd.read_csv(out / "cell_facts.csv", keep_default_na=False)
     alpha = facts[facts["model"] == "alpha"].set_index("variant")
     assert alpha.loc["cov100_s16", "same_frames_as"] == "cov75_s16" and alpha.loc["cov100_s1", "same_frames_as"] == ""

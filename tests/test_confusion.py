@@ -13,12 +13,12 @@ import pytest
 from test_compare import write_run
 from test_stats_simulation import simulate_predictions
 
-from inforates import compare, schema
+from inforates import cli, schema
 from inforates.analysis import confusion
 from inforates.analysis.densest import DENSEST_RULE, densest_cell
 from inforates.analysis.entries_confusion import TWO_DISTINCT_CELLS, matrix_name
 from inforates.analysis.entry import NEEDS_PREDICTIONS
-from inforates.analysis.inputs import ModelRun
+from inforates.analysis.inputs import ModelRun, load_runs
 from inforates.analysis.plots_confusion import ANNOTATE_MAX, LABEL_MAX, confusion_pair
 from inforates.analysis.registry import analyse, findings
 from inforates.sampling import build_grid, clip_facts, frames_text
@@ -206,7 +206,7 @@ def compared(tmp_path_factory):
     for model, df in pred.groupby("model"):
         write_run(root / "eval" / model, df.reset_index(drop=True))
     out = root / "compare"
-    assert compare.main(["--runs", str(root / "eval"), "--out", str(out), "--n-boot", "50"]) == 0
+    assert cli.main(["compare", "--runs", str(root / "eval"), "--out", str(out), "--n-boot", "50"]) == 0
     return {"pred": pred, "out": out}
 
 
@@ -260,7 +260,7 @@ def test_the_report_states_the_finding_and_the_top_classes(compared):
 
 
 def test_the_finding_reads_model_by_model(compared):
-    runs = compare.load_runs([compared["out"].parent / "eval"])
+    runs = load_runs([compared["out"].parent / "eval"])
     an = analyse(runs, n_boot=10)
     lines = [s for s in findings(an) if "densest cell" in s]
     assert [s.split("'")[0] for s in lines] == ["alpha", "beta"]

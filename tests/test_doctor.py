@@ -3,7 +3,7 @@
 import pytest
 from test_sources import build_hmdb51, build_ssv2, hmdb_name
 
-from inforates.doctor import main, run_checks
+from inforates.commands.doctor import main, run_checks
 
 
 def test_machine_checks_pass_here(capsys):

@@ -15,12 +15,12 @@ import torch
 import transformers
 from conftest import frame_number, numbered_frames, write_video
 
+from inforates.commands.evaluate import main
 from inforates.configs import parse_recipe
 from inforates.data.collator import VideoCollator
 from inforates.data.decoding import DECODE_STATS, VideoReader, reset_decode_stats
 from inforates.data.transforms import ProcessorSettings, eval_transform
 from inforates.errors import OutputError, RecipeError
-from inforates.evaluate import main
 from inforates.evaluation.checkpoints import (
     Checkpoint,
     default_name,

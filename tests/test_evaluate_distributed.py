@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO_ROOT
 from test_evaluate import make_checkpoint, make_videofolder
 
-from inforates.evaluate import main
+from inforates.commands.evaluate import main
 
 
 def free_port() -> int:

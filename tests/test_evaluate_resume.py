@@ -14,7 +14,7 @@ import pytest
 from conftest import REPO_ROOT
 from test_evaluate import make_checkpoint, make_videofolder
 
-from inforates.evaluate import main
+from inforates.commands.evaluate import main
 
 
 def command(checkpoint, videos, out) -> list[str]:

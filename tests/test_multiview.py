@@ -16,10 +16,10 @@ from conftest import numbered_frames, write_video
 from test_evaluate import CLASSES, make_checkpoint, make_videofolder, run_eval
 from test_evaluate_distributed import evaluate_in_two_processes
 
+from inforates.commands.evaluate import main
 from inforates.data.decoding import DECODE_STATS, VideoReader, reset_decode_stats
 from inforates.data.transforms import ProcessorSettings, eval_transform
 from inforates.errors import OutputError
-from inforates.evaluate import main
 from inforates.evaluation.grid import GridCollator
 from inforates.evaluation.store import RunStore
 from inforates.evaluation.views import AVERAGED, SINGLE, crop_boxes, plan_views

@@ -36,15 +36,17 @@ def test_the_wheel_ships_every_module_the_metric_and_the_demo_recipes(tmp_path):
 
 
 def test_the_demo_reads_its_recipes_from_the_package_in_any_folder(tmp_path, monkeypatch):
-    from inforates import demo
     from inforates.configs import parse_recipe
+    from inforates.demo import pipeline
+    from inforates.model_registry import resolve
 
     monkeypatch.chdir(tmp_path)
-    assert demo.RECIPES_DIR.is_relative_to(REPO_ROOT / "inforates")
-    args = demo.make_parser().parse_args([])
-    for model in demo.MODELS:
-        recipe = parse_recipe(demo._recipe_args(args, model))
-        assert recipe.model.model_name_or_path == str(demo.CHECKPOINTS_DIR / model)  # the package's, from anywhere
+    assert pipeline.RECIPES_DIR.is_relative_to(REPO_ROOT / "inforates")
+    for model in pipeline.MODELS:
+        recipe = parse_recipe(["--config", str(pipeline.RECIPES_DIR / f"{model}.yaml")])
+        resolved = resolve(recipe.model.model_name_or_path)  # the package's checkpoint, from anywhere
+        assert resolved.local and resolved.source == str(pipeline.checkpoint_dir(model))
+        assert resolved.source.startswith(str(REPO_ROOT / "inforates" / "checkpoints"))
     assert (REPO_ROOT / "recipes" / "demo" / "videomae.yaml").read_text() == (
-        demo.RECIPES_DIR / "videomae.yaml"
+        pipeline.RECIPES_DIR / "videomae.yaml"
     ).read_text()

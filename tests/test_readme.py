@@ -91,7 +91,7 @@ def check_inforates(args: list[str], made: Path, capsys) -> None:
     elif command in ("train", "evaluate"):
         check_recipe_args(rest, f"inforates {command}", made)
     elif command == "compare":
-        from inforates.compare import make_parser
+        from inforates.commands.compare import make_parser
 
         make_parser().parse_args(rest)
     elif command == "synth":
@@ -102,15 +102,15 @@ def check_inforates(args: list[str], made: Path, capsys) -> None:
     elif command == "doctor":
         check_doctor(rest)
     elif command == "demo":
-        from inforates.demo import make_parser
+        from inforates.commands.demo import make_parser
 
         make_parser().parse_args(rest)
     elif command == "pretrain-demo":
-        from inforates.pretrain_demo import make_parser
+        from inforates.commands.pretrain_demo import make_parser
 
         make_parser().parse_args(rest)
     elif command == "study":
-        from inforates.study import make_parser
+        from inforates.commands.study import make_parser
 
         make_parser().parse_known_args(rest)  # unknown words are recipe overrides
     else:
@@ -119,7 +119,7 @@ def check_inforates(args: list[str], made: Path, capsys) -> None:
 
 def check_doctor(args: list[str]) -> None:
     """Parse with doctor's own argparse (the checks themselves are stubbed out), then parse its recipe."""
-    from inforates import doctor
+    from inforates.commands import doctor
 
     seen = {}
 

@@ -242,10 +242,9 @@ def compare_inputs(tmp_path_factory):
 
 
 def compare(inputs, out, *extra) -> int:
-    from inforates import compare as compare_module
 
     try:
-        return compare_module.main(["--runs", str(inputs), "--out", str(out), "--n-boot", "20", *extra])
+        return cli.main(["compare", "--runs", str(inputs), "--out", str(out), "--n-boot", "20", *extra])
     except OutputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -371,7 +370,7 @@ def test_ensure_writable_names_the_key(tmp_path):
 
 
 def test_doctor_says_offline_in_one_line_without_retrying(monkeypatch):
-    from inforates import doctor
+    from inforates.commands import doctor
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     recipe = parse_recipe(["--model_name_or_path", "MCG-NJU/not-in-the-cache", "--use_cpu", "true"])
@@ -383,7 +382,7 @@ def test_doctor_says_offline_in_one_line_without_retrying(monkeypatch):
 
 
 def test_an_unreachable_endpoint_counts_as_offline(monkeypatch):
-    from inforates.doctor import hub_reachable
+    from inforates.commands.doctor import hub_reachable
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # discard port: nothing listens

@@ -19,17 +19,12 @@ from test_compare import write_run
 from test_stats_simulation import simulate_predictions
 
 from inforates import cli
+from inforates.commands.study import main, make_parser
 from inforates.errors import RecipeError
-from inforates.study import (
-    check_same_inputs,
-    load_study_file,
-    main,
-    make_parser,
-    model_names,
-    plan_study,
-    runner,
-)
+from inforates.study import runner
+from inforates.study.plan import load_study_file, model_names, plan_study
 from inforates.study.runner import Options, device_slots, stage_command
+from inforates.study.summary import check_same_inputs
 
 
 CPU = ["--bf16", "false", "--use_cpu", "true"]  # the UCF-101 recipes are bf16 (GPU); parsed here on the CPU

@@ -26,7 +26,7 @@ from inforates.data.synthetic import (
     read_params,
     render,
 )
-from inforates.synth import main, save_preview
+from inforates.data.synthetic.preview import save_preview
 
 
 SMALL = {"num_frames": 12, "fps": 12.0, "size": 16, "videos_per_class": {"train": 2, "validation": 1, "test": 1}}
@@ -271,7 +271,7 @@ def test_cli_prints_what_it_wrote(tmp_path, capsys):
     assert f"{out}: aliasing task, 18 videos (train 6, validation 6, test 6)" in printed
     assert "10 frames at 10 fps, 16x16 px" in printed and "metadata.csv" in printed
     assert read_params(out).seed == 2
-    assert main(["--out", str(out), "--f-min", "2", "--f-max", "1"]) == 2
+    assert cli_main(["synth", "--out", str(out), "--f-min", "2", "--f-max", "1"]) == 2
     assert "f_range" in capsys.readouterr().err
 
 

@@ -15,9 +15,9 @@ import torch
 from conftest import REPO_ROOT
 from safetensors.torch import load_file
 
+from inforates.commands.train import main
 from inforates.configs import parse_recipe
 from inforates.errors import RecipeError
-from inforates.train import main
 from inforates.training.launch import set_cpu_threads
 from inforates.training.run_dir import RUN_FILE, fingerprint, is_finished
 
@@ -56,7 +56,7 @@ def test_train_writes_a_complete_checkpoint(synth, tmp_path):
     assert state["best_metric"] is not None  # load_best_model_at_end on validation accuracy
     assert sorted(p.name for p in out.glob("checkpoint-*")) == ["checkpoint-4", "checkpoint-8"]
     recipe = (out / "recipe.yaml").read_text()
-    assert "num_frames: 8" in recipe and "model_name_or_path: inforates/checkpoints/demo/videomae" in recipe
+    assert "num_frames: 8" in recipe and "model_name_or_path: demo-videomae" in recipe
     again = parse_recipe(["--config", str(out / "recipe.yaml")])  # the resolved recipe is itself a recipe
     assert fingerprint(again) == json.loads((out / RUN_FILE).read_text())["fingerprint"]
     card = (out / "README.md").read_text()

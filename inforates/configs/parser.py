@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import difflib
 import sys
@@ -35,6 +36,30 @@ class Recipe(NamedTuple):
             out.update(dataclasses.asdict(args))
         out.update({k: v for k, v in self.training.to_dict().items() if not k.startswith("_")})
         return out
+
+    def replace(self, **changes: Any) -> Recipe:
+        """A copy with some keys changed, each checked by its dataclass as a recipe value is (``RecipeError``).
+
+        >>> recipe = parse_recipe(["--config", "recipes/demo/videomae.yaml"])
+        >>> recipe.replace(eval_split="validation", budgets=[8]).evaluation.eval_split
+        'validation'
+        """
+        parts: list[Any] = list(self)
+        unknown = set(changes)
+        for i, args in enumerate(parts[:5]):
+            mine = {k: v for k, v in changes.items() if k in {f.name for f in dataclasses.fields(args) if f.init}}
+            unknown -= set(mine)
+            if not mine:
+                continue
+            if isinstance(args, VideoTrainingArguments):  # its __post_init__ rewrites values: set them on a copy
+                parts[i] = copy.copy(args)
+                for key, value in mine.items():
+                    setattr(parts[i], key, value)
+            else:
+                parts[i] = dataclasses.replace(args, **mine)
+        if unknown:
+            raise RecipeError(f"unknown recipe key(s) {', '.join(sorted(unknown))}")
+        return Recipe(*parts)
 
 
 ARGUMENT_CLASSES = (ModelArguments, DataArguments, SamplingArguments, EvaluationArguments, VideoTrainingArguments)

@@ -25,13 +25,21 @@ from .samplers import (
     segment_indices,
     spacing_budget_indices,
 )
-from .variants import DEFAULT_COVERAGES, DEFAULT_STRIDES, SamplingVariant, build_grid, check_grid, video_rng
+from .variants import (
+    DEFAULT_COVERAGES,
+    DEFAULT_STRIDES,
+    SamplingVariant,
+    build_grid,
+    check_grid,
+    describe_designs,
+    video_rng,
+)
 from .views import temporal_views, view_starts, window_frames
 
 
 __all__ = [
     "ANCHORS", "DEFAULT_COVERAGES", "DEFAULT_STRIDES", "SAMPLERS", "SPACING_UNITS", "ClipFacts", "Sampler",
-    "SamplingVariant", "build_grid", "check_grid", "clip_facts", "clip_indices", "coverage_window", "dense_indices",
+    "SamplingVariant", "build_grid", "check_grid", "clip_facts", "describe_designs", "clip_indices", "coverage_window", "dense_indices",
     "even_positions", "frames_from_seconds", "frames_text", "get_sampler", "same_frames_as", "segment_indices",
     "spacing_budget_indices", "temporal_views", "union_indices", "video_rng", "view_starts", "window_frames",
 ]  # fmt: skip

@@ -215,6 +215,17 @@ class Sampler:
     takes_budget: bool = False
     default_anchor: str = "start"
 
+    @property
+    def axes(self) -> tuple[str, str]:
+        """The result-table columns of its grid, as (rows, columns) of a table: ``("stride", "budget")``
+        (spacing x budget) or ``("coverage", "stride")`` (coverage x stride)."""
+        return ("stride", "budget") if self.takes_budget else ("coverage", "stride")
+
+    @property
+    def step_name(self) -> str:
+        """What its ``stride`` axis is called: ``spacing`` (between the distinct frames) or ``stride``."""
+        return "spacing" if self.takes_budget else "stride"
+
 
 SAMPLERS: dict[str, Sampler] = {
     "coverage_stride": Sampler(clip_indices),

@@ -156,6 +156,32 @@ def build_grid(
     return list(dict.fromkeys(grid))
 
 
+def describe_designs(variants: Iterable[SamplingVariant]) -> list[str]:
+    """One line per design (sampler, anchor, unit) of ``variants``, naming its axes' values as it ran them.
+
+    >>> exact = build_grid(strides=[1, 2], sampler="spacing_budget", budgets=[8])
+    >>> for line in describe_designs(build_grid([25, 100], [1, 4]) + exact):
+    ...     print(line)
+    coverage_stride: coverage 25, 100 % x stride 1, 4 frames, window anchored at start
+    spacing_budget: spacing 1, 2 frames x budget 8 distinct frames, window anchored at center
+    """
+    designs: dict[tuple, list[SamplingVariant]] = {}
+    for variant in variants:
+        designs.setdefault((variant.sampler, variant.anchor, variant.spacing_unit), []).append(variant)
+    lines = []
+    for (sampler, anchor, unit), cells in designs.items():
+        steps = ", ".join(dict.fromkeys(_format_number(v.stride).replace("p", ".") for v in cells))
+        step = f"{get_sampler(sampler).step_name} {steps} {'s' if unit == 'seconds' else 'frames'}"
+        if get_sampler(sampler).takes_budget:
+            budgets = ", ".join(dict.fromkeys(str(v.budget) for v in cells))
+            axes = f"{step} x budget {budgets} distinct frames"
+        else:
+            coverages = ", ".join(dict.fromkeys(_format_number(v.coverage).replace("p", ".") for v in cells))
+            axes = f"coverage {coverages} % x {step}"
+        lines.append(f"{sampler}: {axes}, window anchored at {anchor}")
+    return lines
+
+
 # Video lengths (frames) and frame rates a grid is checked on before any decoding: the study's 50-frame segments,
 # the earlier demo's 48 frames, a typical UCF-101 video (175), short and long ones.
 PROBE_LENGTHS = (16, 32, 48, 50, 64, 100, 175, 300, 1000)

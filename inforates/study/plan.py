@@ -169,10 +169,8 @@ def plan_study(
     shared: dict[str, Any] | None = None,
     overrides: Sequence[str] = (),
     allow_mixed: bool = False,
-    per_model: dict[str, Sequence[str]] | None = None,
 ) -> Study:
-    """Parse every recipe with the study's overrides and folders (``per_model[name]``: overrides of one model only,
-    e.g. the demo's checkpoint paths); every bad input is one ``RecipeError`` here."""
+    """Parse every recipe with the study's overrides and folders; every bad input is one ``RecipeError`` here."""
     out, shared = Path(out), dict(shared or {})
     seen: dict[Path, str] = {}
     for path in recipes:
@@ -187,8 +185,7 @@ def plan_study(
     models = []
     for path, name in zip(recipes, model_names(recipes)):
         folders = ["--output_dir", str(out / name), "--eval_output_dir", str(out / "eval")]
-        own = list((per_model or {}).get(name, ()))
-        argv = ["--config", str(path), *common, *own, *folders, "--checkpoints", f"{name}={out / name}"]
+        argv = ["--config", str(path), *common, *folders, "--checkpoints", f"{name}={out / name}"]
         recipe = parse_recipe(argv, prog="inforates study")
         resolved = recipe.to_dict()
         for key in (k for k, v in shared.items() if v is None and resolved.get(k) is not None):

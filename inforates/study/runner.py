@@ -162,24 +162,23 @@ def _stage(model: StudyModel, stage: str, slot: Slot | None, options: Options, t
         if not options.fresh and is_finished(model.recipe):
             say(model.name, f"train: reusing the finished run in {model.output_dir}")
             return "reused"
-        argv = [*model.argv, *(["--overwrite_output_dir", "true"] if options.fresh else [])]
+        changes = {"overwrite_output_dir": True} if options.fresh else {}
     else:  # a model trained just now replaces the evaluation of its earlier weights
         before = _eval_stamp(model.eval_dir)
-        argv = [*model.argv, *(["--overwrite", "true"] if options.fresh or trained else [])]
-    argv += slot.args if slot is not None else []
+        changes = {"overwrite": True} if options.fresh or trained else {}
     say(model.name, f"{stage}: -> {model.output_dir if stage == 'train' else model.eval_dir}")
-    subprocess_stage = slot is not None or (stage == "train" and options.accelerate_config)
-    if subprocess_stage:
+    if slot is not None or (stage == "train" and options.accelerate_config):  # in subprocesses of their own
+        argv = [*model.argv, *(w for key in changes for w in (f"--{key}", "true")), *(slot.args if slot else [])]
         log = options.logs / f"{model.name}.log"
         run_logged(stage_command(stage, argv, options, slot), slot.env if slot else {}, log, echo=slot is None)
     elif stage == "train":
-        from ..train import main as train_main
+        from ..training.run import train
 
-        train_main(argv)
+        train(model.recipe.replace(**changes))
     else:
-        from ..evaluate import main as evaluate_main
+        from ..evaluation.run import evaluate
 
-        evaluate_main(argv)
+        evaluate(model.recipe.replace(**changes), command=model.argv)
     if stage == "evaluate" and before is not None and _eval_stamp(model.eval_dir) == before:
         say(model.name, f"evaluate: reusing the complete evaluation in {model.eval_dir}")
         return "reused"

@@ -8,13 +8,14 @@ One line per check, ``OK`` or ``FAIL`` with the fix; exits 1 when any check fail
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from .arguments import CommandParser
 
 
 @dataclass
@@ -89,7 +90,7 @@ def check_disk(output_dir: str, need_gb: float = 5.0) -> Check:
 
 
 def check_recipe(config: str) -> tuple[Check, object | None]:
-    from .configs import RecipeError, parse_recipe
+    from ..configs import RecipeError, parse_recipe
 
     try:
         recipe = parse_recipe(["--config", config])
@@ -107,8 +108,8 @@ def check_dataset(recipe) -> Check:
     if data.dataset_source == "synthetic" and not (data.dataset_dir and Path(data.dataset_dir).exists()):
         return Check("dataset", True, f"synthetic benchmark will be generated in {data.dataset_dir}")
     try:
-        from .data.skips import SkipLog
-        from .data.sources import load_video_dataset
+        from ..data.skips import SkipLog
+        from ..data.sources import load_video_dataset
 
         skipped = SkipLog()
         splits = load_video_dataset(data, seed=recipe.training.seed, skip_log=skipped)
@@ -144,7 +145,7 @@ def hub_reachable(timeout: float = 3.0) -> tuple[bool, str]:
 
 
 def check_model(recipe) -> Check:
-    from .model_registry import resolve
+    from ..model_registry import resolve
 
     name = recipe.model.model_name_or_path
     if name is None:
@@ -193,7 +194,7 @@ def run_checks(config: str | None, output_dir: str | None) -> list[Check]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="inforates doctor", description=__doc__.split("\n")[0])
+    parser = CommandParser(prog="inforates doctor", description=__doc__.split("\n")[0])
     parser.add_argument("--config", help="a recipe to check: it parses, its dataset is found, its model reachable")
     parser.add_argument("--output_dir", help="where the run will write (default: the recipe's output_dir or .)")
     args = parser.parse_args(argv)

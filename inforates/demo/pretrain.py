@@ -1,42 +1,32 @@
-"""``inforates pretrain-demo``: the demo's pretrained checkpoints, made the way real ones are (another task first).
+"""The demo's pretrained checkpoints, made the way real ones are (another task first).
 
-    inforates pretrain-demo                      # all three tiny models -> inforates/checkpoints/demo/<model>/
-    inforates pretrain-demo --models timesformer --fresh
+    >>> pretrain(["timesformer"], fresh=True)  # doctest: +SKIP
 
 Each tiny architecture is trained on the synthetic *pretrain* task (``recipes/demo/pretrain/<model>.yaml``:
 squares, crosses and rings turning either way, slow or fast: 12 classes of its own), and its best checkpoint on
 that task's validation split is exported as a small safetensors folder: ``config.json``, ``model.safetensors``,
 ``preprocessor_config.json``, the resolved ``recipe.yaml`` and a ``README.md`` saying how it was made. The demo's
-recipes fine-tune these folders on the aliasing benchmark with a new head (``ignore_mismatched_sizes``), as a
-Kinetics-400 checkpoint is fine-tuned on UCF-101. Pretraining is not part of ``make demo``; the folders are
-committed (a few hundred KB each).
+recipes fine-tune these folders (registry names ``demo-<model>``) on the aliasing benchmark with a new head
+(``ignore_mismatched_sizes``), as a Kinetics-400 checkpoint is fine-tuned on UCF-101. Pretraining is not part of
+``make demo``; the folders are committed (a few hundred KB each).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
-import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
-from .configs import parse_recipe
-from .demo import MODELS
+from ..configs import parse_recipe
+from ..model_registry import CHECKPOINTS_DIR
+from .pipeline import MODELS, RECIPES_DIR
 
 
-PRETRAIN_RECIPES = Path(__file__).resolve().parent / "recipes" / "demo" / "pretrain"
-CHECKPOINTS = Path(__file__).resolve().parent / "checkpoints" / "demo"  # package data; the demo recipes name it
+PRETRAIN_RECIPES = RECIPES_DIR / "pretrain"
+CHECKPOINTS = Path(CHECKPOINTS_DIR) / "demo"  # package data; the demo recipes name these as demo-<model>
 EXPORTED = ("config.json", "model.safetensors", "preprocessor_config.json", "recipe.yaml")
-
-
-def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="inforates pretrain-demo", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS, help="models to pretrain")
-    parser.add_argument("--out", default=str(CHECKPOINTS), help=f"where the checkpoints go (default: {CHECKPOINTS})")
-    parser.add_argument("--work", default="outputs/pretrain", help="training runs (default: outputs/pretrain)")
-    parser.add_argument("--fresh", action="store_true", help="retrain instead of reusing a finished run")
-    return parser
 
 
 def _card(model: str, recipe, metrics: dict, seconds: float, classes: list[str]) -> str:
@@ -71,29 +61,29 @@ def export(run_dir: Path, out: Path, card: str) -> Path:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
-    from .train import main as train_main
-    from .training.run_dir import is_finished
+def pretrain(
+    models: Sequence[str] = MODELS,
+    out: str | Path = CHECKPOINTS,
+    work: str | Path = "outputs/pretrain",
+    fresh: bool = False,
+) -> list[Path]:
+    """Train each model on the pretrain task (a finished run is reused unless ``fresh``) and export it to
+    ``out/<model>``; returns the exported folders."""
+    from ..training.run import train
+    from ..training.run_dir import is_finished
 
-    for model in args.models:
-        run_dir = Path(args.work) / model
-        argv = ["--config", str(PRETRAIN_RECIPES / f"{model}.yaml"), "--output_dir", str(run_dir)]
-        recipe = parse_recipe(argv)
+    exported = []
+    for model in models:
+        run_dir = Path(work) / model
+        recipe = parse_recipe(["--config", str(PRETRAIN_RECIPES / f"{model}.yaml"), "--output_dir", str(run_dir)])
         began = time.perf_counter()
-        if args.fresh or not is_finished(recipe):
-            train_main(argv + (["--overwrite_output_dir", "true"] if args.fresh else []))
+        if fresh or not is_finished(recipe):
+            train(recipe.replace(overwrite_output_dir=fresh))
         seconds = time.perf_counter() - began
         evaluation = json.loads((run_dir / "eval_results.json").read_text())
         metrics = {k.removeprefix("eval_"): v for k, v in evaluation.items() if k in ("eval_accuracy", "eval_top5")}
         classes = list(json.loads((run_dir / "config.json").read_text())["id2label"].values())
-        out = export(run_dir, Path(args.out) / model, _card(model, recipe, metrics, seconds, classes))
+        exported.append(export(run_dir, Path(out) / model, _card(model, recipe, metrics, seconds, classes)))
         print(f"{model}: validation accuracy {metrics.get('accuracy', float('nan')):.3f} on the pretrain task, "
-              f"{seconds:.0f} s -> {out}", flush=True)  # fmt: skip
-    return 0
-
-
-if __name__ == "__main__":
-    from .cli import main as cli_main
-
-    sys.exit(cli_main(["pretrain-demo", *sys.argv[1:]]))
+              f"{seconds:.0f} s -> {exported[-1]}", flush=True)  # fmt: skip
+    return exported

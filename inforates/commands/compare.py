@@ -1,0 +1,83 @@
+"""``inforates compare``: statistics, plots and a report across evaluation runs (one per model).
+
+    inforates compare --runs outputs/demo/eval --out outputs/demo/compare
+    inforates compare --runs eval/videomae eval/vivit --out compare --protocol both --formats png,svg
+    inforates compare --runs ../shared/reference/inforates-2025/ucf101 --out compare/ucf101-2025
+    python -m inforates.compare --runs outputs/demo/eval --out outputs/demo/compare
+
+``--runs`` takes evaluation run directories (``predictions.parquet``, ``results.csv``, ``per_class.csv``,
+``run.json``), parents of such directories (searched), or folders of the 2025 study's tables
+(``<model>_temporal_sampling.csv`` + ``<model>_per_class.csv``; per-class and aggregate analyses only).
+Parsing only: :func:`inforates.analysis.compare.compare` does the work (docs/statistics.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from ..errors import RecipeError
+from .arguments import CommandParser, at_least, non_negative
+
+
+def make_parser() -> argparse.ArgumentParser:
+    from ..analysis.compare import FORMATS
+    from ..analysis.entry import PROTOCOLS
+
+    parser = CommandParser(prog="inforates compare", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument(
+        "--runs", nargs="+", required=True, help="eval run dirs, parents of them, or 2025 table folders"
+    )
+    parser.add_argument("--out", required=True, help="output directory (new, or holding an earlier comparison)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into a folder that also holds other files (they are kept, never replaced)")  # fmt: skip
+    parser.add_argument("--protocol", default="paired", choices=PROTOCOLS,
+                        help="paired (default): tests on per-video outcomes; paper: the 2025 study's; both")  # fmt: skip
+    parser.add_argument("--formats", default="png", help=f"figure formats, comma-separated: {','.join(FORMATS)}")
+    parser.add_argument("--n-boot", "--n_boot", type=at_least(20, "bootstrap resamples"), default=1000,
+                        help="bootstrap resamples (default 1000, at least 20)")  # fmt: skip
+    parser.add_argument("--seed", type=non_negative(int, "a seed"), default=0, help="bootstrap seed")
+    parser.add_argument("--margin", type=non_negative(float, "a margin of accuracy"), default=0.02,
+                        help="critical-coverage margin (absolute accuracy, >= 0)")  # fmt: skip
+    parser.add_argument("--nyquist_exclude", nargs="+", default=[], metavar="MODEL",
+                        help="models left out of the synthetic benchmark's pooled Nyquist check")  # fmt: skip
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..analysis.compare import FORMATS, compare
+    from ..analysis.inputs import load_runs
+
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        parser.error(f"--formats: unknown {unknown}; choose from {', '.join(FORMATS)}")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    start = time.perf_counter()
+    try:
+        runs = load_runs(args.runs)
+    except (FileNotFoundError, ValueError) as err:
+        raise RecipeError(str(err)) from None
+    names = [r.name for r in runs]
+    unknown_models = [m for m in args.nyquist_exclude if m not in names]
+    if unknown_models:
+        parser.error(f"--nyquist_exclude: no run named {', '.join(unknown_models)}; the runs are {', '.join(names)}")
+    exclude = {model: "left out with --nyquist_exclude" for model in args.nyquist_exclude}
+    analysis = compare(
+        runs, args.out, args.protocol, formats, args.n_boot, args.seed, args.margin, exclude, args.overwrite
+    )
+    print(f"compared {len(runs)} model(s): {', '.join(r.name for r in runs)} "
+          f"({sum(r.kind == 'predictions' for r in runs)} with per-video predictions)")  # fmt: skip
+    if "nyquist_check" in analysis.statistical.get("paired", {}):
+        nc = analysis.statistical["paired"]["nyquist_check"]
+        print(f"nyquist check: {nc['verdict']} (direction accuracy {nc['below_nyquist_accuracy']:.3f} below, "
+              f"{nc['above_nyquist_accuracy']:.3f} past the Nyquist limit)")  # fmt: skip
+    for item in analysis.skipped:
+        print(f"skipped: {item['analysis']}: {item['reason']}")
+    print(f"report: {Path(args.out) / 'report.md'} ({time.perf_counter() - start:.1f} s)")
+    return 0

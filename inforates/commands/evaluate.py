@@ -1,0 +1,24 @@
+"""``inforates evaluate``: checkpoints over the sampling grid (coverage % x stride, or any recipe's designs).
+
+    # a checkpoint on a videofolder's test split, default 5 x 5 grid -> OUT/eval/<checkpoint name>/
+    inforates evaluate --model_name_or_path outputs/demo/videomae --dataset_dir data/videos --output_dir OUT
+    # a recipe: its trained output_dir (or --checkpoints NAME=PATH ...), results in <eval_output_dir>/<name>/
+    inforates evaluate --config recipes/demo/videomae.yaml --max_eval_videos 50
+    accelerate launch --multi_gpu --num_processes 2 -m inforates.evaluate --config recipes/demo/videomae.yaml
+
+Parsing only: :func:`inforates.evaluation.run.evaluate` does the work (docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..configs import parse_recipe
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ..evaluation.run import evaluate
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    evaluate(parse_recipe(argv, prog="inforates evaluate"), command=argv)
+    return 0

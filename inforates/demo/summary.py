@@ -1,0 +1,81 @@
+"""The demo's last lines and ``demo_summary.json``: densest-cell accuracy per model, each model's direction
+accuracy (validation; test below / past the Nyquist limit), the ranking and the pooled Nyquist check as the report
+has it, the time per stage and the files.
+
+    >>> status = print_summary(analysis, {"videomae": 1.0}, Path("outputs/demo"), {"compare": 11.0})  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ..files import write_json
+from .pipeline import DENSEST, SUMMARY_FILE
+
+
+TARGET_ACCURACY = 0.90
+NYQUIST_KEYS = ("below_nyquist_accuracy", "below_nyquist_n", "above_nyquist_accuracy", "above_nyquist_n")
+
+
+def _banner(text: str) -> None:
+    print(f"\n=== {text} ===", flush=True)
+
+
+def print_summary(analysis, validation: dict[str, float], out: Path, timings: dict[str, float]) -> int:
+    """The demo's last lines: densest-variant accuracy per model, each model's direction accuracy (validation; test
+    below / past the limit), the ranking, the pooled Nyquist check as the report has it, the time per stage and the
+    files. ``validation``: direction accuracy on the validation split per model. Returns the exit status."""
+    from ..analysis.nyquist import nyquist_check
+    from ..analysis.outputs import to_jsonable
+    from ..analysis.pvalues import p_cell
+
+    predictions = analysis.extras["predictions"]
+    every_cell = analysis.tables["accuracy_by_variant"]
+    densest = every_cell[every_cell["variant"] == DENSEST].set_index("model")
+    check = analysis.statistical["paired"]["nyquist_check"]
+    limits = check["thresholds"]
+    _banner("summary")
+    print(f"accuracy at {DENSEST} (8 consecutive frames; test split; target >= {TARGET_ACCURACY:.0%}),")
+    print("and each model's direction accuracy on the validation split at that cell, and on the test split,")
+    print(
+        f"within each video, below / past the Nyquist limit (frac(x) < {limits['below']} / {limits['above'][0]}-{limits['above'][1]}):"
+    )
+    summary = {"densest_variant": DENSEST, "target_accuracy": TARGET_ACCURACY, "models": {}}
+    for model, accuracy in densest["accuracy"].items():
+        own = nyquist_check(predictions[predictions["model"] == model], n_boot=0)
+        mark = "ok" if accuracy >= TARGET_ACCURACY else "below target"
+        within = own["within_video"]
+        print(f"  {model:<12} {accuracy:.3f} ({mark});  direction: validation {validation.get(model, math.nan):.3f}, "
+              f"test within each video {within['below']:.3f} / {within['above']:.3f}")  # fmt: skip
+        summary["models"][model] = {
+            "accuracy": accuracy,
+            "validation_direction_accuracy": validation.get(model, math.nan),
+            **{k: own[k] for k in NYQUIST_KEYS},
+            "within_video_below": within["below"],
+            "within_video_above": within["above"],
+        }
+    for model, reason in check.get("excluded", {}).items():
+        print(
+            f"  {model} is left out of the Nyquist check: {reason} (docs/synthetic.md, 'What the tiny models learn')"
+        )
+    ranking = analysis.multimodel.get("ranking", [])
+    if ranking:
+        order = " > ".join(f"{r['model']} ({r['auc']:.3f})" for r in ranking)
+        print(f"robustness ranking (normalised area under accuracy vs coverage): {order}")
+    pooled, within = ", ".join(check["models"]) or "no model", check["within_video"]
+    p_text = p_cell(within["p_value"], within["log10_p"])
+    print(
+        f"Nyquist check {check['verdict']} ({pooled}), within each video over spacings 1-12: direction accuracy "
+        f"{within['below']:.3f} below the limit (needs >= {limits['min_below_accuracy']}) and {within['above']:.3f} "
+        f"past it (needs <= {limits['max_above_accuracy']}) on {within['n_pairs']} model x video pairs; paired "
+        f"difference {within['difference']:.3f} (95 % CI {within['ci_low']:.3f}-{within['ci_high']:.3f}, Wilcoxon "
+        f"p {p_text}); pooled over every clip: "
+        f"{check['below_nyquist_accuracy']:.3f} on {check['below_nyquist_n']} clips below, "
+        f"{check['above_nyquist_accuracy']:.3f} on {check['above_nyquist_n']} past it"
+    )
+    print("time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
+    summary.update(nyquist_check=check, seconds=timings)
+    write_json(out / SUMMARY_FILE, to_jsonable(summary))
+    print(f"report: {out / 'report.md'}  (figures, tables, statistical_results.json and demo_summary.json beside it)")
+    return 0 if check["passed"] else 1
