@@ -27,12 +27,12 @@ from torchcodec.encoders import VideoEncoder
 from inforates.configs import parse_recipe
 from inforates.data.collator import VideoCollator
 from inforates.data.decoding import VideoReader
-from inforates.data.transforms import ProcessorSettings
+from inforates.data.processor import ProcessorSettings
+from inforates.data.processor import for_architecture as processor_settings
 from inforates.evaluation.checkpoints import Checkpoint
 from inforates.evaluation.grid import variant_indices
 from inforates.evaluation.runner import evaluate_checkpoint
 from inforates.evaluation.videos import eval_videos
-from inforates.models import processor_settings
 from inforates.sampling import build_grid, union_indices
 
 

@@ -25,7 +25,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inforates.data.collator import VideoCollator  # noqa: E402
-from inforates.data.transforms import ProcessorSettings  # noqa: E402
+from inforates.data.processor import ProcessorSettings  # noqa: E402
 from inforates.sampling import SamplingVariant  # noqa: E402
 
 

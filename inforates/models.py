@@ -13,7 +13,8 @@
   geometry rules, ``model_registry.ARCHITECTURES``).
 * ``drop_path_rate`` (training only): stochastic depth in the encoder layers (:mod:`inforates.training.drop_path`),
   recorded in ``config.drop_path_rate`` (VideoMAE, ViViT); the weights' names are unchanged.
-* :func:`processor_settings` is the one place that turns an architecture's defaults into ``ProcessorSettings``.
+* The pixel settings come from :mod:`inforates.data.processor` (a checkpoint's processor config, or an
+  architecture's defaults: ``for_architecture``).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ import torch
 from transformers import AutoConfig, AutoModelForVideoClassification, PreTrainedConfig, PreTrainedModel
 
 from .configs import ModelArguments
-from .data.transforms import ProcessorSettings
+from .data.processor import ProcessorSettings, for_architecture, resized
 from .errors import RecipeError
-from .model_registry import Architecture, architecture, resolve
+from .model_registry import architecture, resolve
 from .training.drop_path import STOCHASTIC_DEPTH, apply_drop_path
 
 
@@ -115,38 +116,6 @@ def _resize_time_embeddings(model: PreTrainedModel, frames: int) -> None:
     model.config.num_frames = frames
 
 
-def processor_settings(arch: Architecture | str, size: int) -> ProcessorSettings:
-    """The full model's preprocessing for an architecture (or ``model_type``), resizing and cropping to ``size``:
-    what a model built from its config (a tiny preset, ``random_init``) is trained and evaluated with, and saves
-    beside its weights.
-
-    >>> processor_settings("vivit", 32).offset, processor_settings("vivit", 32).crop_size
-    (True, (32, 32))
-    """
-    arch = architecture(arch) if isinstance(arch, str) else arch
-    return ProcessorSettings(
-        image_mean=arch.image_mean,
-        image_std=arch.image_std,
-        shortest_edge=size,
-        crop_size=(size, size),
-        rescale_factor=arch.rescale_factor,
-        offset=arch.offset,
-        image_processor_type=arch.image_processor_type,
-        source=f"defaults:{arch.model_type}",
-    )
-
-
-def _resize_settings(settings: ProcessorSettings, size: int) -> ProcessorSettings:
-    """Crop ``size`` pixels, keeping the checkpoint's resize-to-crop ratio (e.g. 256 -> 224)."""
-    if settings.output_size == (size, size):
-        return settings
-    edge = size
-    if settings.crop_size is not None and settings.shortest_edge is not None:
-        edge = round(settings.shortest_edge * size / settings.crop_size[0])
-    logger.info("processor: resize to %d px, crop %d px (checkpoint: %s)", edge, size, settings.output_size)
-    return dataclasses.replace(settings, shortest_edge=edge, resize_to=None, crop_size=(size, size))
-
-
 def _pretrained_config(source: str, model_args: ModelArguments) -> PreTrainedConfig:
     try:
         return AutoConfig.from_pretrained(
@@ -196,9 +165,9 @@ def _build(
             config, attn_implementation=attn, trust_remote_code=model_args.trust_remote_code
         )
         settings = (
-            processor_settings(spec.architecture, size)
+            for_architecture(spec.architecture, size)
             if spec is not None
-            else _resize_settings(ProcessorSettings.from_pretrained(source, model_args.model_revision), size)
+            else resized(ProcessorSettings.from_pretrained(source, model_args.model_revision), size)
         )
         logger.info("built %s from its config with random weights (%d frames, %d px)", source, frames, size)
     else:
@@ -223,7 +192,7 @@ def _build(
         if replace_head:
             _reset_head(model)
             logger.info("%s: new classification head for %d classes", source, labels["num_labels"])
-        settings = _resize_settings(ProcessorSettings.from_pretrained(source, model_args.model_revision), size)
+        settings = resized(ProcessorSettings.from_pretrained(source, model_args.model_revision), size)
     if getattr(model.config, "num_frames", frames) != frames:
         if architecture(model.config.model_type).frames != "resize":
             raise RecipeError(f"num_frames={frames}: {source} cannot change its clip length")

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .metrics.accuracy import mean_class_accuracy
 from .sampling import same_frames_as
 
 
@@ -196,10 +197,10 @@ def results_table(
         {
             "top5": cells["top5"].mean(),
             "avg_time": cells["forward_s"].mean(),
-            "mean_class_accuracy": predictions.groupby(["variant", "label"])["correct"]
-            .mean()
-            .groupby("variant")
-            .mean(),
+            "mean_class_accuracy": pd.Series(
+                {v: mean_class_accuracy(c["correct"], c["label"]) for v, c in predictions.groupby("variant")},
+                dtype=float,
+            ),
         }
     )
     grid = _variant_frame(variants)

@@ -11,9 +11,10 @@ from conftest import frame_number
 
 from inforates.data.collator import VideoCollator
 from inforates.data.decoding import DECODE_STATS, VideoDecodeError, VideoReader
+from inforates.data.processor import ProcessorSettings
+from inforates.data.processor import for_architecture as processor_settings
 from inforates.data.skips import SkipLog
-from inforates.data.transforms import ProcessorSettings, eval_transform
-from inforates.models import processor_settings
+from inforates.data.transforms import eval_transform
 from inforates.sampling import SamplingVariant, clip_indices
 
 

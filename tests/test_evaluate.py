@@ -19,7 +19,9 @@ from inforates.commands.evaluate import main
 from inforates.configs import parse_recipe
 from inforates.data.collator import VideoCollator
 from inforates.data.decoding import DECODE_STATS, VideoReader, reset_decode_stats
-from inforates.data.transforms import ProcessorSettings, eval_transform
+from inforates.data.processor import ProcessorSettings
+from inforates.data.processor import for_architecture as processor_settings
+from inforates.data.transforms import eval_transform
 from inforates.errors import OutputError, RecipeError
 from inforates.evaluation.checkpoints import (
     Checkpoint,
@@ -33,7 +35,6 @@ from inforates.evaluation.grid import GridCollator, variant_indices
 from inforates.evaluation.runner import evaluate_checkpoint
 from inforates.evaluation.store import RunStore
 from inforates.evaluation.videos import cut_segments, eval_videos
-from inforates.models import processor_settings
 from inforates.sampling import SamplingVariant, build_grid, union_indices
 from inforates.schema import (
     FACT_COLUMNS,

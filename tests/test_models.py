@@ -149,9 +149,9 @@ def test_training_and_evaluation_see_the_same_pixels(name, tmp_path, make_video)
     from the saved checkpoint give identical pixels for the same frames, in the training collator (augmentation off)
     and in the evaluation grid collator."""
     from inforates.data.collator import VideoCollator
-    from inforates.data.transforms import ProcessorSettings
+    from inforates.data.processor import ProcessorSettings
+    from inforates.data.processor import for_architecture as processor_settings
     from inforates.evaluation.grid import GridCollator
-    from inforates.models import processor_settings
     from inforates.sampling import SamplingVariant
 
     spec = MODEL_REGISTRY[name]

@@ -18,11 +18,12 @@ from test_evaluate_distributed import evaluate_in_two_processes
 
 from inforates.commands.evaluate import main
 from inforates.data.decoding import DECODE_STATS, VideoReader, reset_decode_stats
-from inforates.data.transforms import ProcessorSettings, eval_transform
+from inforates.data.processor import ProcessorSettings
+from inforates.data.transforms import crop_boxes, eval_transform
 from inforates.errors import OutputError
 from inforates.evaluation.grid import GridCollator
 from inforates.evaluation.store import RunStore
-from inforates.evaluation.views import AVERAGED, SINGLE, crop_boxes, plan_views
+from inforates.evaluation.views import AVERAGED, SINGLE, plan_views
 from inforates.sampling import SamplingVariant, temporal_views, union_indices, video_rng
 from inforates.schema import PREDICTION_COLUMNS, VIEW_COLUMNS
 

@@ -105,7 +105,7 @@ def test_metric_module_against_hand_computed_values():
         [
             [0.9, 0.05, 0.05, 0, 0, 0, 0],  # true 0, top-1 right
             [0.1, 0.2, 0.3, 0.4, 0, 0, 0],  # true 0: rank 4 -> in top 5
-            [0, 0, 0, 0.1, 0.2, 0.3, 0.4],  # true 0: rank 7 -> not in top 5
+            [0, 0.01, 0.02, 0.1, 0.2, 0.3, 0.4],  # true 0: rank 7 -> not in top 5
             [0, 1, 0, 0, 0, 0, 0],  # true 1, right
             [1, 0, 0.5, 0, 0, 0, 0],  # true 2, wrong (rank 2)
         ]

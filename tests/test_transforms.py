@@ -14,9 +14,9 @@ from conftest import write_video
 
 from inforates.configs import DataArguments
 from inforates.data.decoding import VideoReader
+from inforates.data.processor import ProcessorSettings
 from inforates.data.rand_augment import RandAugment
 from inforates.data.transforms import (
-    ProcessorSettings,
     _random_resized_box,
     eval_geometry,
     eval_transform,

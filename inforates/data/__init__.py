@@ -18,7 +18,7 @@ _EXPORTS = {
     "video_source": "decoding",
     "open_video": "decoding",
     "SkipLog": "skips",
-    "ProcessorSettings": "transforms",
+    "ProcessorSettings": "processor",
     "eval_transform": "transforms",
     "train_transform": "transforms",
     "VideoCollator": "collator",

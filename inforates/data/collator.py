@@ -32,9 +32,10 @@ import torch
 from ..sampling import SamplingVariant, video_rng
 from .decoding import VideoDecodeError, open_video, video_source
 from .frame_cache import FrameCache
+from .processor import ProcessorSettings
 from .rand_augment import RandAugment
 from .skips import SkipLog
-from .transforms import ProcessorSettings, check_crop, eval_geometry, to_pixel_values, train_geometry
+from .transforms import check_crop, eval_geometry, to_pixel_values, train_geometry
 
 
 logger = logging.getLogger(__name__)

@@ -1,12 +1,13 @@
-"""Pixel preprocessing in plain torch, with the settings read from the checkpoint's own processor config.
+"""Pixel preprocessing in plain torch, with the settings a checkpoint's own processor config gives
+(:class:`~inforates.data.processor.ProcessorSettings`, their own module), and the crop geometry.
 
-    >>> settings = ProcessorSettings.from_pretrained("MCG-NJU/videomae-base-finetuned-kinetics")
-    >>> settings.shortest_edge, settings.crop_size, settings.image_mean
-    (224, (224, 224), (0.485, 0.456, 0.406))
+    >>> settings = ProcessorSettings.from_pretrained("MCG-NJU/videomae-base-finetuned-kinetics")  # doctest: +SKIP
     >>> pixels = eval_transform(frames, settings)  # uint8 (T, 3, H, W) -> float32 (T, 3, 224, 224)
     >>> pixels = train_transform(frames, settings, torch.Generator().manual_seed(0))
     >>> pixels = train_transform(frames, settings, generator, min_scale=0.08, rand_augment=RandAugment("m7-n4"))
     >>> settings.save_pretrained("outputs/run/checkpoint-100")  # AutoImageProcessor.from_pretrained reads it
+    >>> crop_boxes(32, 48, (32, 32), 3)  # (top, left) of the three crops of multi-view testing on a landscape frame
+    [(0, 0), (0, 8), (0, 16)]
 
 ``eval_transform`` does what transformers' ``VideoMAEImageProcessor`` / ``VivitImageProcessor`` do (TimeSformer
 checkpoints use the VideoMAE one): resize the shortest edge (antialiased, on uint8 like PIL and torchvision),
@@ -16,213 +17,19 @@ torchvision. Normalisation statistics always come from the checkpoint, never fro
 
 from __future__ import annotations
 
-import json
 import math
-import os
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from .processor import ProcessorSettings
 from .rand_augment import RandAugment
 
 
-CONFIG_NAMES = ("preprocessor_config.json", "video_preprocessor_config.json")
-_RESAMPLE = {2: "bilinear", 3: "bicubic"}  # PIL codes in the configs; both run antialiased on uint8 in torch
-_IMAGENET_STANDARD = (0.5, 0.5, 0.5)
-
-
-def _triple(value, key: str) -> tuple[float, float, float]:
-    values = [float(value)] * 3 if isinstance(value, (int, float)) else [float(v) for v in value]
-    if len(values) != 3:
-        raise ValueError(f"{key} needs 3 values (one per RGB channel), got {value!r}")
-    return tuple(values)
-
-
-def _pair(value, key: str) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    if isinstance(value, int):
-        return (value, value)
-    if isinstance(value, dict) and "height" in value and "width" in value:
-        return (int(value["height"]), int(value["width"]))
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        return (int(value[0]), int(value[1]))
-    raise ValueError(f"{key} must be an int, (height, width) or {{'height', 'width'}}, got {value!r}")
-
-
-@dataclass
-class ProcessorSettings:
-    """What a checkpoint expects of its pixels. ``shortest_edge=None`` with ``resize_to=(h, w)`` resizes to an
-    exact size (a config ``size`` of ``{"height", "width"}``); ``crop_size=None`` skips the crop."""
-
-    image_mean: tuple[float, float, float]
-    image_std: tuple[float, float, float]
-    shortest_edge: int | None
-    crop_size: tuple[int, int] | None
-    rescale_factor: float = 1 / 255
-    offset: bool = False  # ViViT: x * rescale_factor - 1, so 1/127.5 maps [0, 255] to [-1, 1]
-    do_normalize: bool = True
-    image_processor_type: str | None = None
-    resize_to: tuple[int, int] | None = None
-    resample: str = "bilinear"
-    source: str | None = field(default=None, compare=False)  # where these settings were read from
-
-    def __post_init__(self) -> None:
-        self.image_mean = _triple(self.image_mean, "image_mean")
-        self.image_std = _triple(self.image_std, "image_std")
-        if any(s <= 0 for s in self.image_std):
-            raise ValueError(f"image_std must be > 0, got {self.image_std}")
-        self.crop_size = _pair(self.crop_size, "crop_size")
-        self.resize_to = _pair(self.resize_to, "resize_to")
-        if self.shortest_edge is not None and self.resize_to is not None:
-            raise ValueError("give shortest_edge or resize_to, not both")
-        if self.shortest_edge is not None and int(self.shortest_edge) < 1:
-            raise ValueError(f"shortest_edge must be >= 1, got {self.shortest_edge}")
-        if self.resample not in _RESAMPLE.values():
-            raise ValueError(f"resample must be one of {sorted(_RESAMPLE.values())}, got {self.resample!r}")
-
-    @property
-    def output_size(self) -> tuple[int, int] | None:
-        """``(height, width)`` of every transformed frame, or None when it depends on the video's aspect ratio."""
-        return self.crop_size or self.resize_to
-
-    # --- reading -------------------------------------------------------------------------------------------------
-
-    @classmethod
-    def from_dict(cls, config: dict[str, Any], source: str | None = None) -> ProcessorSettings:
-        """Settings from a transformers image/video processor config (VideoMAE, TimeSformer or ViViT style)."""
-        where = f"{source}: " if source else ""
-        try:
-            size = config.get("size", {"shortest_edge": 224})
-            shortest_edge, resize_to = None, None
-            if config.get("do_resize", True):
-                if isinstance(size, int):  # legacy feature-extractor configs: an int is the shortest edge
-                    shortest_edge = size
-                elif isinstance(size, dict) and size.get("shortest_edge"):
-                    shortest_edge = int(size["shortest_edge"])
-                else:
-                    resize_to = _pair(size, "size")
-            crop_size = None
-            if config.get("do_center_crop", True):
-                crop = config.get("crop_size")
-                if crop is None:  # legacy configs crop to an int size; the processors' default is 224 x 224
-                    crop = size if isinstance(size, int) or (isinstance(size, dict) and "height" in size) else 224
-                crop_size = _pair(crop, "crop_size")
-            processor = (
-                config.get("image_processor_type")
-                or config.get("video_processor_type")
-                or config.get("feature_extractor_type")
-            )
-            resample = config.get("resample", 2)
-            return cls(
-                image_mean=config.get("image_mean", _IMAGENET_STANDARD),
-                image_std=config.get("image_std", _IMAGENET_STANDARD),
-                shortest_edge=shortest_edge,
-                crop_size=crop_size,
-                rescale_factor=float(config.get("rescale_factor", 1 / 255)) if config.get("do_rescale", True) else 1.0,
-                offset=bool(config.get("offset", False)),
-                do_normalize=bool(config.get("do_normalize", True)),
-                image_processor_type=processor,
-                resize_to=resize_to,
-                resample=_RESAMPLE.get(resample, resample) if isinstance(resample, int) else str(resample),
-                source=source,
-            )
-        except (TypeError, ValueError, KeyError) as err:
-            raise ValueError(f"{where}unusable processor config: {err}") from None
-
-    @classmethod
-    def from_pretrained(cls, name_or_path: str | os.PathLike, revision: str = "main") -> ProcessorSettings:
-        """Read the processor config of a local checkpoint folder or a Hub id (never a registry name: models.py
-        resolves those, and builds the settings of models that have no checkpoint).
-
-        Looks for ``preprocessor_config.json`` then ``video_preprocessor_config.json``.
-        """
-        name = os.fspath(name_or_path)
-        if os.path.isdir(name):
-            for config_name in CONFIG_NAMES:
-                path = Path(name) / config_name
-                if path.is_file():
-                    return cls.from_dict(_read_json(path), source=str(path))
-            raise FileNotFoundError(
-                f"{name}: no {' or '.join(CONFIG_NAMES)} in this folder; copy it from the base checkpoint "
-                "(or save one with ProcessorSettings.save_pretrained)"
-            )
-        from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError
-
-        errors = []
-        for config_name in CONFIG_NAMES:
-            try:
-                path = hf_hub_download(name, config_name, revision=revision)
-            except EntryNotFoundError:
-                continue
-            except Exception as err:  # offline, unknown repo, gated repo...: say which and how to fix
-                errors.append(f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}")
-                break
-            return cls.from_dict(_read_json(Path(path)), source=f"{name}/{config_name}")
-        detail = f" ({errors[0]})" if errors else ""
-        raise FileNotFoundError(
-            f"{name}: cannot read {' or '.join(CONFIG_NAMES)} from the Hub{detail}; check the id, log in for a "
-            "gated model, or download the checkpoint and pass its folder"
-        )
-
-    # --- writing -------------------------------------------------------------------------------------------------
-
-    def to_dict(self) -> dict[str, Any]:
-        """A ``preprocessor_config.json`` that transformers' ``AutoImageProcessor`` loads as it is."""
-        processor = self.image_processor_type
-        if self.offset:
-            processor = "VivitImageProcessor"  # the only image processor with offset
-        elif processor not in ("VideoMAEImageProcessor", "VivitImageProcessor"):
-            processor = "VideoMAEImageProcessor"  # also what TimeSformer checkpoints name
-        if self.shortest_edge is not None:
-            size = {"shortest_edge": int(self.shortest_edge)}
-        elif self.resize_to is not None:
-            size = {"height": self.resize_to[0], "width": self.resize_to[1]}
-        else:
-            size = {"shortest_edge": 224}  # unused (do_resize is false) but the processors require a size
-        config = {
-            "image_processor_type": processor,
-            "do_resize": self.shortest_edge is not None or self.resize_to is not None,
-            "size": size,
-            "resample": {v: k for k, v in _RESAMPLE.items()}[self.resample],
-            "do_center_crop": self.crop_size is not None,
-            "crop_size": {"height": self.crop_size[0], "width": self.crop_size[1]} if self.crop_size else None,
-            "do_rescale": True,
-            "rescale_factor": self.rescale_factor,
-            "do_normalize": self.do_normalize,
-            "image_mean": list(self.image_mean),
-            "image_std": list(self.image_std),
-        }
-        if config["crop_size"] is None:
-            del config["crop_size"]
-        if processor == "VivitImageProcessor":
-            config["offset"] = self.offset
-        return config
-
-    def save_pretrained(self, save_directory: str | os.PathLike) -> Path:
-        """Write ``preprocessor_config.json`` into ``save_directory`` (created if needed)."""
-        path = Path(save_directory) / CONFIG_NAMES[0]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        return path
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """All fields, for run metadata (``run.json``)."""
-        return asdict(self)
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        config = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path}: not a readable JSON processor config ({err})") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"{path}: a processor config is a JSON object, got {type(config).__name__}")
-    return config
+__all__ = [
+    "check_crop", "crop_axis", "crop_boxes", "eval_geometry", "eval_transform", "pad_to_crop",
+    "to_pixel_values", "train_geometry", "train_transform",
+]  # fmt: skip
 
 
 # --- transforms ----------------------------------------------------------------------------------------------------
@@ -253,14 +60,47 @@ def _resize(frames: torch.Tensor, size: tuple[int, int], mode: str) -> torch.Ten
     return F.interpolate(frames, size=size, mode=mode, antialias=True, align_corners=False)
 
 
-def _center_crop(frames: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    height, width = frames.shape[-2:]
-    crop_h, crop_w = size
-    if crop_h > height or crop_w > width:  # as transformers: zero-pad around the frame first
-        pad_h, pad_w = max(crop_h - height, 0), max(crop_w - width, 0)
-        frames = F.pad(frames, (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2))
-        height, width = frames.shape[-2:]
+def crop_axis(height: int, width: int, crop_size: tuple[int, int] | None) -> str:
+    """The axis the three crops move along: the long side of the (resized) frame; ``none`` for a square frame
+    or no crop (the crops coincide)."""
+    if crop_size is None or height == width:
+        return "none"
+    return "width" if width > height else "height"
+
+
+def crop_boxes(height: int, width: int, crop_size: tuple[int, int] | None, crops: int) -> list[tuple[int, int]]:
+    """``(top, left)`` of each of ``crops`` (1 or 3) crops of ``crop_size`` on a ``height x width`` frame, which
+    is first zero-padded to the crop where smaller (as the centre crop is). The centre box is
+    the centre crop's; ``crop_size=None`` (no crop): one box, the whole frame."""
+    if crop_size is None:
+        return [(0, 0)] * crops
+    crop_h, crop_w = crop_size
+    height, width = max(height, crop_h), max(width, crop_w)
     top, left = (height - crop_h) // 2, (width - crop_w) // 2
+    if crops == 1:
+        return [(top, left)]
+    axis = crop_axis(height, width, crop_size)
+    if axis == "width":
+        return [(top, 0), (top, left), (top, width - crop_w)]
+    if axis == "height":
+        return [(0, left), (top, left), (height - crop_h, left)]
+    return [(top, left)] * 3
+
+
+def pad_to_crop(frames: torch.Tensor, crop_size: tuple[int, int] | None) -> torch.Tensor:
+    """Zero-pad ``(..., h, w)`` frames smaller than the crop around the frame, as the centre crop does."""
+    if crop_size is None:
+        return frames
+    height, width = frames.shape[-2:]
+    pad_h, pad_w = max(crop_size[0] - height, 0), max(crop_size[1] - width, 0)
+    if not (pad_h or pad_w):
+        return frames
+    return F.pad(frames, (pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2))
+
+
+def _center_crop(frames: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    frames = pad_to_crop(frames, size)  # as transformers: zero-pad around a frame smaller than the crop first
+    (top, left), (crop_h, crop_w) = crop_boxes(*frames.shape[-2:], size, 1)[0], size
     return frames[..., top : top + crop_h, left : left + crop_w]
 
 

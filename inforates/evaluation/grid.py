@@ -22,9 +22,9 @@ import numpy as np
 import torch
 
 from ..data.decoding import VideoDecodeError, open_video, video_source
-from ..data.transforms import eval_geometry, eval_transform, to_pixel_values
+from ..data.transforms import crop_axis, crop_boxes, eval_geometry, eval_transform, pad_to_crop, to_pixel_values
 from ..sampling import SamplingVariant, union_indices, video_rng
-from .views import CROP_AXES, crop_axis, crop_boxes, pad_to_crop, plan_views
+from .views import CROP_AXES, plan_views
 
 
 def variant_indices(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..metrics.accuracy import top_k_hits
 from ..sampling import SamplingVariant, clip_facts, frames_text, temporal_views, video_rng
 from ..schema import PREDICTION_COLUMNS, VIEW_COLUMNS
 from .grid import variant_indices
@@ -60,7 +61,7 @@ def prediction_rows(
     true_index = np.repeat(label_to_model[labels], num_variants)
     probs = softmax(output.logits[ok]).reshape(n * num_variants, output.logits.shape[-1])
     pred_index = probs.argmax(axis=1)
-    top = np.argsort(-probs, axis=1, kind="stable")[:, :5]
+    hit, in_top5 = top_k_hits(probs, true_index, k=5)
     clips = [
         indices
         for video_id, frames, rate in zip(table["video_id"], total_frames, fps)
@@ -101,8 +102,8 @@ def prediction_rows(
             "anchor": per_variant([v.anchor for v in variants]),
             "pred": pred_label,
             "pred_class": np.where(too_short, "", np.asarray(model_labels, dtype=object)[pred_index].astype(str)),
-            "correct": (pred_index == true_index) & ~too_short,
-            "top5": (top == true_index[:, None]).any(axis=1) & ~too_short,
+            "correct": hit & ~too_short,
+            "top5": in_top5 & ~too_short,
             "p_true": np.where(
                 (true_index >= 0) & ~too_short, probs[np.arange(len(probs)), np.maximum(true_index, 0)], 0.0
             ),

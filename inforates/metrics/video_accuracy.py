@@ -13,6 +13,8 @@ import datasets
 import evaluate
 import numpy as np
 
+from inforates.metrics.accuracy import mean_class_accuracy, top_k_hits
+
 
 _DESCRIPTION = """Top-1 accuracy, top-5 accuracy (top-k with k = min(5, number of classes)) and mean class accuracy
 (the unweighted mean over the classes present in the references of each class's top-1 recall)."""
@@ -48,12 +50,9 @@ class VideoAccuracy(evaluate.Metric):
             raise ValueError(
                 f"references must be class ids in [0, {scores.shape[1]}), got {labels.min()}..{labels.max()}"
             )
-        correct = scores.argmax(axis=1) == labels
-        k = min(5, scores.shape[1])
-        top_k = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        per_class = [correct[labels == c].mean() for c in np.unique(labels)]
+        correct, top5 = top_k_hits(scores, labels, k=5)
         return {
             "accuracy": float(correct.mean()),
-            "top5": float((top_k == labels[:, None]).any(axis=1).mean()),
-            "mean_class_accuracy": float(np.mean(per_class)),
+            "top5": float(top5.mean()),
+            "mean_class_accuracy": mean_class_accuracy(correct, labels),
         }

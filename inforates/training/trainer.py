@@ -25,7 +25,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoin
 
 from ..configs import DataArguments, SamplingArguments
 from ..data.collator import VideoCollator
-from ..data.transforms import ProcessorSettings
+from ..data.processor import ProcessorSettings
 from ..errors import RecipeError
 from ..metrics import load_video_metric
 from .ema import EmaCallback, WeightEma, check_ema
