@@ -76,8 +76,7 @@ def design_grids(results: pd.DataFrame, value: str = "accuracy") -> list[DesignG
     results = results.copy()
     defaults = {"sampler": "coverage_stride", "anchor": "start", "spacing_unit": "frames", "budget": 0}
     for column, default in defaults.items():
-        if column not in results.columns:
-            results[column] = default
+        results[column] = results[column].fillna(default) if column in results.columns else default
     grids = []
     for (sampler, anchor, unit), cells in results.groupby(list(DESIGN_COLUMNS), sort=False):
         rows, columns = get_sampler(sampler).axes

@@ -53,17 +53,16 @@ def test_outputs_written(simulated):
     out = simulated["out"]
     for name in ("statistical_results.json", "multimodel_analysis.json", "report.md", "accuracy_by_variant.csv",
                  "summary_statistics_by_coverage.csv", "pairwise_variants_mcnemar.csv", "pairwise_models_mcnemar.csv",
-                 "pairwise_coverage_nemenyi.csv", "pairwise_coverage_welch.csv", "class_sensitivity.csv",
-                 "attribution.csv", "matched_evidence.csv", "rm_anova.csv"):  # fmt: skip
+                 "pairwise_coverage_welch.csv", "class_changes.csv", "attribution.csv", "matched_evidence.csv",
+                 "rm_anova.csv", "ranking_pairs.csv", "highest_cell_mcnemar.csv"):  # fmt: skip
         assert (out / name).is_file(), name
     for model in ("alpha", "beta", "gamma"):  # names from the parquet's model column, not the run_* dirs
         for fig in ("accuracy_heatmap", "accuracy_vs_coverage", "per_class_distribution_by_coverage",
-                    "per_class_representative", "aliasing_drop_hist", "accuracy_vs_spacing_seconds"):  # fmt: skip
+                    "per_class_representative", "class_change_hist", "accuracy_vs_spacing_seconds"):  # fmt: skip
             assert (out / "figures" / model / f"{fig}.png").is_file() and (
                 out / "figures" / model / f"{fig}.svg"
             ).is_file()
-    for fig in ("comparison_accuracy_vs_coverage", "comparison_heatmaps", "comparison_best_accuracy",
-                "critical_difference_models"):  # fmt: skip
+    for fig in ("comparison_accuracy_vs_coverage", "comparison_heatmaps", "critical_difference_models"):
         assert (out / "figures" / f"{fig}.png").is_file()
     assert not (out / "figures" / "aliasing_collapse.png").exists()  # no motion frequency in these runs
 
@@ -74,12 +73,18 @@ def test_statistical_results_sections(simulated):
     paired, paper = results["paired"], results["paper"]
     assert set(paired["per_model"]) == {"alpha", "beta", "gamma"}
     alpha = paired["per_model"]["alpha"]
-    assert alpha["cochran_q"] == pytest.approx(cochran_q(simulated["pred"], "alpha"))
+    expected_q = cochran_q(simulated["pred"], "alpha")
+    assert {k: alpha["cochran_q"][k] for k in expected_q} == pytest.approx(expected_q)
     assert alpha["pairwise_mcnemar"]["tests"] == 300
     assert set(alpha["attribution"]["predictors"]) == {"log2_spacing_seconds", "log2_distinct_frames", "span_tenths"}
-    assert alpha["matched_evidence"]["headline"]["coverage"] == 100 and alpha["rm_anova"]["n_videos"] == 150
+    assert [r["coverage"] for r in alpha["matched_evidence"]["comparisons"]] == [10, 25, 50, 75, 100]
+    assert alpha["rm_anova"]["n_videos"] == 150
     assert alpha["cochran_q"]["log10_p"] == pytest.approx(np.log10(alpha["cochran_q"]["p_value"]))
-    assert set(paired["across_models"]) == {"model_mcnemar", "logistic_interaction", "friedman_models"}
+    assert set(paired["across_models"]) == {"model_mcnemar", "logistic_interaction"}  # the video is the unit
+    assert "friedman_coverage" not in alpha
+    families = results["families"]
+    assert families["cells of a model (Cochran's Q)"]["tests"] == 3 and alpha["cochran_q"]["p_holm"] >= alpha[
+        "cochran_q"]["p_value"]  # fmt: skip
     assert set(paper["beta"]) >= {"anova_coverage", "anova_stride", "aliasing_sensitivity", "variance_homogeneity",
                                   "effect_sizes", "pairwise_coverage"}  # fmt: skip
     per_class = schema.per_class_table(simulated["pred"])
@@ -102,22 +107,27 @@ def test_tables_agree_with_the_predictions(simulated):
     best = pred.groupby(["model", "variant"])["correct"].mean().groupby("model").max()
     assert {m: b["accuracy"] for m, b in multimodel["best"].items()} == pytest.approx(best.to_dict())
     ranking = [r["model"] for r in multimodel["ranking"]]
-    assert sorted(ranking) == ["alpha", "beta", "gamma"] and multimodel["ranking"][0]["rank"] == 1
-    assert set(multimodel["aliasing_drop"]["gamma"]) == {"1", "2", "4", "8", "16", "mean"}
+    assert sorted(ranking) == ["alpha", "beta", "gamma"] and len(multimodel["ranking_pairs"]) == 3
+    assert set(multimodel["coverage_drop"]["per_stride"]["gamma"]) == {"1", "2", "4", "8", "16", "mean"}
 
 
 def test_report_embeds_figures_and_states_findings(simulated):
     out = simulated["out"]
     report = (out / "report.md").read_text()
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
-    assert len(images) == 3 * 7 + 4
-    assert all((out / path).is_file() and not Path(path).is_absolute() for path in images)
+    drawn = {p.relative_to(out).as_posix() for p in (out / "figures").rglob("*.png")}
+    assert set(images) == drawn  # every figure drawn is in the report, once
+    assert len(images) == len(drawn)
+    assert all(not Path(path).is_absolute() for path in images)
     multimodel = json.loads((out / "multimodel_analysis.json").read_text())
+    highest = report.split("## The highest cell of each model")[1].split("\n## ")[0]
     for model, best in multimodel["best"].items():
-        assert f"{model} reaches its best accuracy, {best['accuracy']:.3f}" in report
+        assert f"| {model} | `{best['variant']}` | {best['accuracy']:.3f} |" in highest
     assert "Cochran's Q" in report and "McNemar" in report and "Wald chi2" in report and "## Paper protocol" in report
-    assert "## Stride among unpadded clips (matched evidence)" in report and "Repeated-measures ANOVA" in report
+    assert "## Stride with and without padding (matched evidence)" in report and "Greenhouse-Geisser" in report
     assert "p = 0.000" not in report and "| 0.000 |" not in report.split("## Paper protocol")[1]
+    first_screen = report.split("\n## ")[1]
+    assert first_screen.startswith("Summary") and len(first_screen.splitlines()) <= 40
 
 
 def test_protocols_select_sections(tmp_path, simulated):
@@ -166,10 +176,10 @@ def test_compare_on_the_2025_ucf101_tables(tmp_path):
     assert {"Cochran's Q", "McNemar between models", "logistic model x coverage x stride"} <= skipped
     report = (out / "report.md").read_text()
     assert "## Not computed" in report and "needs per-video predictions" in report
-    paper_table = report.split("## Paper protocol")[1].split("\n\n")[1]
+    paper_table = report.split("## Paper protocol")[1].split("\n\n")[2]
     assert "| timesformer | 8.138 | 2.3e-06 |" in paper_table and "0.000" not in paper_table  # p, not 0.000
-    assert "p = 2.3e-06" in report  # the finding's sentence
-    assert (out / "figures" / "critical_difference_models.png").is_file()
+    assert "## Coverage and per-class accuracy (Friedman, class as unit)" in report  # tables: the class is the unit
+    assert (out / "figures" / "critical_difference_classes.png").is_file()
     welch = pd.read_csv(out / "pairwise_coverage_welch.csv")
     assert len(welch) == 3 * 10
     summary = pd.read_csv(out / "summary_statistics_by_coverage.csv")
@@ -260,4 +270,4 @@ def test_report_states_each_cells_facts_aliases_and_mixed_protocols(tmp_path):
     report = (out / "report.md").read_text()
     assert "**Mixed test protocols.**" in report and "segments of 50 frames" in report
     assert "| `cov100_s16` |" in report and "`cov75_s16` |" in report
-    assert "cov100_s16 = cov75_s16" in report  # the finding names the alias
+    assert "`cov100_s16` = `cov75_s16`" in report  # the facts section names the alias

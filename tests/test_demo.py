@@ -32,7 +32,7 @@ def test_reduced_demo(tmp_path, capsys):
 
     check = json.loads((out / "statistical_results.json").read_text())["paired"]["nyquist_check"]
     assert status == (0 if check["passed"] else 1)
-    assert check["design"] == "spacing_budget" and check["within_video"]["n_pairs"] == 144
+    assert check["design"] == "spacing_budget" and check["within_video"]["n_videos"] == 144
     summary = json.loads((out / "demo_summary.json").read_text())
     assert summary["nyquist_check"]["verdict"] == check["verdict"]
     assert f"Nyquist check {check['verdict']}" in (out / "report.md").read_text()

@@ -6,12 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
-from matplotlib.container import BarContainer
 from test_stats_simulation import simulate_predictions, simulate_synthetic
 
 from inforates import schema
 from inforates.analysis import paired, plots, robustness
-from inforates.analysis.accuracy import accuracy_by_variant, best_variants
+from inforates.analysis.accuracy import accuracy_by_variant
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +25,17 @@ def _texts(ax) -> list[str]:
     return [t.get_text() for t in ax.texts]
 
 
+def _alpha(tables) -> pd.DataFrame:
+    return tables["results"][tables["results"]["model"] == "alpha"]
+
+
 def test_accuracy_heatmap_annotates_every_cell(tables):
-    fig = plots.accuracy_heatmap(tables["results"], "alpha")
+    fig = plots.accuracy_heatmap(_alpha(tables))
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Stride (frames)" and ax.get_ylabel().startswith("Coverage")
-    assert ax.get_title() == "alpha: accuracy by coverage and stride"
-    cells = tables["results"][tables["results"]["model"] == "alpha"]
+    assert ax.get_title() == "coverage x stride (coverage_stride, anchor start)"
+    assert fig._suptitle.get_text() == "alpha: accuracy of each sampling design"
+    cells = _alpha(tables)
     assert len(ax.texts) == 25
     assert sorted(float(t.split("\n")[0]) for t in _texts(ax)) == pytest.approx(
         sorted(cells["accuracy"].round(3)), abs=5e-4
@@ -42,6 +46,17 @@ def test_accuracy_heatmap_annotates_every_cell(tables):
     ]  # each cell's distinct frames and spacing under its accuracy
     assert [t.get_text() for t in ax.get_yticklabels()] == ["100", "75", "50", "25", "10"]  # high coverage on top
     assert len(fig.axes) == 2  # the colour bar
+
+
+def test_accuracy_heatmap_draws_each_design_on_its_own_axes(tables):
+    """The exact spacing x budget design beside the coverage x stride grid: two panels, never averaged together."""
+    exact = pd.DataFrame({"model": "alpha", "sampler": "spacing_budget", "anchor": "center", "spacing_unit": "frames",
+                          "coverage": 100.0, "stride": [1, 2, 4], "budget": 8, "accuracy": [0.9, 0.8, 0.4]})  # fmt: skip
+    fig = plots.accuracy_heatmap(pd.concat([exact, _alpha(tables)], ignore_index=True))
+    spacing, grid = fig.axes[:2]
+    assert spacing.get_title() == "spacing x budget (spacing_budget, anchor center)"
+    assert spacing.get_xlabel() == "Budget (distinct frames)" and spacing.get_ylabel() == "Spacing (frames)"
+    assert sorted(float(t) for t in _texts(spacing)) == [0.4, 0.8, 0.9] and len(grid.texts) == 25
 
 
 def test_accuracy_vs_coverage_one_line_and_band_per_stride(tables):
@@ -71,24 +86,26 @@ def test_per_class_distribution_has_box_and_violin(tables):
 
 def test_per_class_representative_picks_extremes(tables):
     per_class = tables["per_class"][tables["per_class"]["model"] == "alpha"]
-    sens = robustness.class_sensitivity(per_class)
-    fig = plots.per_class_representative(tables["per_class"], sens, "alpha", n=3)
+    changes = robustness.class_sensitivity(per_class)
+    fig = plots.per_class_representative(tables["per_class"], changes, "alpha", n=3)
     left, right = fig.axes
-    assert left.get_title().startswith("Most sensitive") and right.get_title().startswith("Most robust")
-    assert [line.get_label().split(" ")[0] for line in left.lines] == list(sens["class"].head(3))
-    assert [line.get_label().split(" ")[0] for line in right.lines] == list(sens["class"].tail(3)[::-1])
+    assert left.get_title().startswith("Largest-change") and right.get_title().startswith("Most stable")
+    by_size = changes.assign(size=changes["drop"].abs()).sort_values("size", ascending=False, kind="stable")
+    assert [line.get_label().split(" ")[0] for line in left.lines] == list(by_size["class"].head(3))
+    assert [line.get_label().split(" ")[0] for line in right.lines] == list(by_size["class"].tail(3)[::-1])
 
 
-def test_aliasing_drop_hist_counts_all_classes_and_tiers(tables):
+def test_class_change_hist_counts_all_classes_and_tiers(tables):
     per_class = tables["per_class"][tables["per_class"]["model"] == "gamma"]
-    sens = robustness.class_sensitivity(per_class)
-    fig = plots.aliasing_drop_hist(sens, "gamma")
+    changes = robustness.class_sensitivity(per_class)
+    fig = plots.class_change_hist(changes, "gamma")
     ax = fig.axes[0]
-    assert sum(p.get_height() for p in ax.patches) == len(sens)
-    counts = sens["tier"].value_counts()
-    assert f"{counts.get('sensitive', 0)} sensitive" in ax.get_title()
+    assert sum(p.get_height() for p in ax.patches) == len(changes)
+    counts = changes["tier"].value_counts()
+    assert f"{counts.get('large', 0)} large" in ax.get_title()
     thresholds = sorted(line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--")
-    assert thresholds == list(robustness.TIER_THRESHOLDS)
+    low, high = robustness.TIER_THRESHOLDS
+    assert thresholds == [-high, -low, low, high]  # the size of the change, either way
 
 
 def test_comparison_accuracy_vs_coverage_panel_per_stride(tables):
@@ -107,21 +124,6 @@ def test_comparison_heatmaps_share_one_colour_scale(tables):
     assert [ax.get_title() for ax in fig.axes[:3]] == ["alpha", "beta", "gamma"]
     assert sum(len(ax.texts) for ax in fig.axes[:3]) == 75
     assert len(fig.axes) == 4  # three heatmaps + one colour bar
-
-
-def test_comparison_best_accuracy_bars_with_intervals(tables):
-    best = best_variants(tables["accuracy"])
-    fig = plots.comparison_best_accuracy(best)
-    ax = fig.axes[0]
-    heights = [p.get_height() for p in ax.patches]
-    assert heights == pytest.approx(list(best["accuracy"]))
-    assert [t.get_text() for t in ax.get_xticklabels()] == list(best["model"])
-    assert all(v in " ".join(_texts(ax)) for v in best["variant"])
-    bars = next(c for c in ax.containers if isinstance(c, BarContainer))
-    segments = bars.errorbar.lines[2][0].get_segments()  # one vertical error bar per model, from CI low to high
-    low, high = best["boot_low"].to_numpy(), best["boot_high"].to_numpy()
-    np.testing.assert_allclose([seg[:, 1].min() for seg in segments], low)
-    np.testing.assert_allclose([seg[:, 1].max() for seg in segments], high)
 
 
 def test_critical_difference_diagram(tables):
@@ -162,7 +164,7 @@ def test_aliasing_collapse_draws_each_model_and_marks_the_left_out_one():
 
 
 def test_save_figure_writes_each_format(tmp_path, tables):
-    fig = plots.accuracy_heatmap(tables["results"], "alpha")
+    fig = plots.accuracy_heatmap(_alpha(tables))
     paths = plots.save_figure(fig, tmp_path / "sub" / "heat", ["png", "svg", "pdf"])
     assert [p.suffix for p in paths] == [".png", ".svg", ".pdf"]
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and paths[2].read_bytes()[:4] == b"%PDF"
@@ -171,7 +173,7 @@ def test_save_figure_writes_each_format(tmp_path, tables):
 
 def test_heatmap_text_colour_follows_the_scale(tables):
     cells = tables["results"].query("model == 'alpha'")["accuracy"]
-    ax = plots.accuracy_heatmap(tables["results"], "alpha").axes[0]
+    ax = plots.accuracy_heatmap(_alpha(tables)).axes[0]
     mid = (cells.min() + cells.max()) / 2
     for text in ax.texts:
         value = float(text.get_text().split("\n")[0])

@@ -206,9 +206,26 @@ def test_normalised_auc_and_ranking_by_hand():
         area = sum((y[i] + y[i + 1]) / 2 * (x[i + 1] - x[i]) for i in range(len(x) - 1)) / (x[-1] - x[0])
         assert row.auc == pytest.approx(area)
         assert row.auc_low <= row.auc <= row.auc_high
-        assert row.relative_auc == pytest.approx(area / results[results["model"] == row.model]["accuracy"].max())
-    assert list(ranking["rank"]) == [1, 2, 3] and ranking["auc"].is_monotonic_decreasing
-    assert ranking["p_rank1"].sum() == pytest.approx(1.0)
+    assert ranking["auc"].is_monotonic_decreasing and "relative_auc" not in ranking and "rank" not in ranking
+    # each video's own AUC averages to the model's: the paired tests compare the very quantity ranked
+    per_video = robustness.per_video_auc(pred).groupby("model")["auc"].mean()
+    assert per_video.to_dict() == pytest.approx(ranking.set_index("model")["auc"].to_dict())
+
+
+def test_auc_differences_test_the_pairs_on_the_same_videos():
+    pred = simulate_predictions(n_classes=4, videos_per_class=10, seed=6)
+    per_video = robustness.per_video_auc(pred)
+    pairs = robustness.auc_differences(per_video, n_boot=200).set_index(["model_a", "model_b"])
+    wide = per_video.pivot(index=["video_id", "cluster"], columns="model", values="auc")
+    from scipy import stats as sps
+
+    for (a, b), row in pairs.iterrows():
+        difference = wide[a] - wide[b]
+        assert row["difference"] == pytest.approx(difference.mean())
+        assert row["ci_low"] <= row["difference"] <= row["ci_high"]
+        by_group = difference.groupby(level="cluster").mean()  # the unit: a source group of videos
+        assert row["n_clusters"] == len(by_group) < row["n_videos"]
+        assert row["p_value"] == pytest.approx(sps.wilcoxon(by_group, method="approx").pvalue, rel=1e-6)
 
 
 def _results(model: str, cells: dict[tuple[float, int], float]) -> pd.DataFrame:
@@ -228,16 +245,30 @@ def test_aliasing_drop_and_critical_coverage_by_hand():
         robustness.aliasing_drop(results, low=10)
 
 
+def test_critical_coverage_is_defined_for_a_curve_that_falls_with_coverage():
+    """Best at 10 %, far lower at 100 %: no coverage keeps the model near its best all the way up (not '10 %')."""
+    falling = _results("m", {(10, 1): 0.98, (25, 1): 0.67, (50, 1): 0.51, (100, 1): 0.40})
+    row = robustness.critical_coverage(falling).iloc[0]
+    assert math.isnan(row["critical_coverage"]) and row["best_coverage"] == 10
+    dip = _results("m", {(10, 1): 0.90, (25, 1): 0.50, (50, 1): 0.89, (100, 1): 0.90})
+    assert robustness.critical_coverage(dip).iloc[0]["critical_coverage"] == 50  # from 50 % on, not from 10 %
+
+
 def test_class_sensitivity_tiers_at_documented_thresholds():
     rows = []
-    for cls, (hi, lo) in {"flat": (0.9, 0.88), "edge": (0.9, 0.85), "mid": (0.9, 0.8), "steep": (0.9, 0.5)}.items():
+    changes = {"flat": (0.9, 0.88), "edge": (0.9, 0.85), "mid": (0.9, 0.8), "steep": (0.9, 0.5), "gain": (0.6, 0.9)}
+    for cls, (hi, lo) in changes.items():
         for stride in (1, 8):
             rows += [{"class": cls, "coverage": 100.0, "stride": stride, "accuracy": hi},
                      {"class": cls, "coverage": 25.0, "stride": stride, "accuracy": lo}]  # fmt: skip
     table = robustness.class_sensitivity(pd.DataFrame(rows)).set_index("class")
     assert table.loc["steep", "drop"] == pytest.approx(0.4)
-    assert table["tier"].to_dict() == {"steep": "sensitive", "mid": "moderate", "edge": "moderate", "flat": "robust"}
-    assert list(table.index) == ["steep", "mid", "edge", "flat"]  # most sensitive first
+    # the size of the change either way: a class 0.3 better at 25 % is not "robust"
+    assert table["tier"].to_dict() == {"steep": "large", "mid": "moderate", "edge": "moderate", "flat": "stable",
+                                       "gain": "large"}  # fmt: skip
+    assert table["direction"].to_dict() == {"steep": "loss", "mid": "loss", "edge": "loss", "flat": "loss",
+                                            "gain": "gain"}  # fmt: skip
+    assert list(table.index) == ["steep", "mid", "edge", "flat", "gain"]  # largest loss first
 
 
 def test_eta_squared_matches_ols_anova_table():
@@ -284,7 +315,7 @@ def test_nyquist_check_counts_and_verdict():
     rows = [{"video_id": "other", **row} for row in rows]
     got = nyquist.nyquist_check(pd.DataFrame(rows))
     within = got["within_video"]
-    assert within["n_pairs"] == 10 and within["below"] == pytest.approx(0.9) and within["above"] == pytest.approx(0.2)
+    assert within["n_videos"] == 10 and within["below"] == pytest.approx(0.9) and within["above"] == pytest.approx(0.2)
     assert within["ci_low"] > 0 and within["p_value"] < 0.05
     assert (got["below_nyquist_n"], got["above_nyquist_n"]) == (20, 10)
     assert got["below_nyquist_accuracy"] == pytest.approx(0.9) and got["above_nyquist_accuracy"] == pytest.approx(0.2)
@@ -300,6 +331,8 @@ def test_nyquist_check_counts_and_verdict():
     alone = nyquist.nyquist_check(pd.DataFrame(rows + guesser), exclude={"g": "guesses"})
     assert {k: alone[k] for k in got if k != "excluded"} == {k: got[k] for k in got if k != "excluded"}
     assert alone["excluded"] == {"g": "guesses"}
+    # a video counts once however many models are pooled: the guesser's videos are the same ten
+    assert pooled["within_video"]["n_videos"] == 10 and pooled["within_video"]["n_model_videos"] == 20
 
 
 def test_direction_accuracy_per_model():

@@ -16,7 +16,8 @@ from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 from inforates import schema
 from inforates.analysis import attribution, matched, needs, paired, plots, pvalues, robustness
 from inforates.analysis.inputs import ModelRun
-from inforates.analysis.registry import analyse, findings
+from inforates.analysis.registry import ENTRIES, analyse
+from inforates.analysis.report import Figures
 
 
 CLIP_LEN, FPS = 8, 25.0
@@ -93,7 +94,7 @@ def _direct_gee(df: pd.DataFrame, columns: list[str]):
 def test_attribution_odds_ratios_equal_a_direct_gee_fit():
     df = hand_table(n_videos=60, coverages=(25.0, 50.0, 100.0), seed=1)
     got = attribution.attribution(df)
-    names = list(attribution.PREDICTORS)
+    names = list(attribution.SAMPLING_PREDICTORS)  # no motion frequency here: no folded turn
     ref, single = _direct_gee(df, names)
     assert got["single_frame_rows_dropped"] == single > 0 and got["n_rows"] == len(df) - single
     assert got["n_clusters"] == 60 and got["cluster_unit"] == "videos" and got["dropped"] == {}
@@ -104,6 +105,14 @@ def test_attribution_odds_ratios_equal_a_direct_gee_fit():
         assert fit["p_value"] == pytest.approx(ref.pvalues[i], rel=1e-6)
         assert fit["log10_p"] == pytest.approx(math.log10(ref.pvalues[i]), rel=1e-6)
     assert set(got["order"]) == set(names)
+    for name in names:  # each predictor's VIF: 1 / (1 - R^2) of its regression on the other two
+        data, _ = attribution.attribution_data(df)
+        others = [n for n in names if n != name]
+        design = np.column_stack([np.ones(len(data)), data[others]])
+        residual = data[name] - design @ np.linalg.lstsq(design, data[name], rcond=None)[0]
+        r2 = 1 - (residual**2).sum() / ((data[name] - data[name].mean()) ** 2).sum()
+        assert got["predictors"][name]["vif"] == pytest.approx(1 / (1 - r2))
+    assert got["collinear"] == [n for n in names if got["predictors"][n]["vif"] > attribution.VIF_HIGH]
     csv = attribution.attribution_table(got, "m")
     assert list(csv["predictor"]) == names and (csv["n_rows"] == got["n_rows"]).all()
 
@@ -135,47 +144,63 @@ def test_attribution_skips_separation_and_constant_outcomes(table):
 # --------------------------------------------------------------------------------------------------------------
 # Matched evidence
 # --------------------------------------------------------------------------------------------------------------
+def _at(result: dict, coverage: float) -> dict:
+    return next(r for r in result["comparisons"] if r["coverage"] == coverage)
+
+
 def test_matched_evidence_tests_equal_direct_statsmodels(table):
     result, csv = matched.matched_evidence(table, n_boot=200, seed=0, min_videos=5)
-    row = result["headline"]
-    assert row["coverage"] == 100 and row["strides"] == "1 4 16" and row["n_videos"] == 20  # the long videos
+    row = _at(result, 100)
+    assert row["matched_strides"] == "1 4 16" and row["matched_n_videos"] == 20  # the long videos
     cell = table[table["coverage"] == 100]
     wide = cell.pivot(index="video_id", columns="stride", values="correct").astype(int)
     unpadded = cell[~attribution.padded(cell)].groupby("video_id")["stride"].nunique() == 3
     m = wide.loc[unpadded[unpadded].index]
     q = cochrans_q(m[[1, 4, 16]].to_numpy())
-    assert row["cochran_q"] == pytest.approx(q.statistic) and row["cochran_p"] == pytest.approx(q.pvalue)
-    b, c = int(((m[1] == 1) & (m[16] == 0)).sum()), int(((m[1] == 0) & (m[16] == 1)).sum())
-    both, neither = int(((m[1] == 1) & (m[16] == 1)).sum()), int(((m[1] == 0) & (m[16] == 0)).sum())
-    ref = sm_mcnemar([[both, b], [c, neither]], exact=b + c < 25, correction=True)
-    assert (row["mcnemar_b"], row["mcnemar_c"]) == (b, c)
-    assert row["mcnemar_p"] == pytest.approx(ref.pvalue) and row["mcnemar_statistic"] == pytest.approx(ref.statistic)
-    assert row["drop"] == pytest.approx(m[1].mean() - m[16].mean())
-    assert row["raw_drop"] == pytest.approx(wide[1].mean() - wide[16].mean()) and row["raw_n_videos"] == 40
-    assert row["drop_low"] <= row["drop"] <= row["drop_high"]
-    assert row["raw_padded_share_large"] == pytest.approx(0.5)
-    assert result["skipped"] == {} and list(csv["strides"]) == ["1 4", "1 4 16"]  # coverage 50: stride 16 pads all
+    assert row["matched_cochran_q"] == pytest.approx(q.statistic) and row["matched_cochran_p"] == pytest.approx(
+        q.pvalue
+    )
+    for prefix, videos in (("matched_", m), ("padded_", wide)):  # the same McNemar on its own videos
+        b, c = int(((videos[1] == 1) & (videos[16] == 0)).sum()), int(((videos[1] == 0) & (videos[16] == 1)).sum())
+        both, neither = (
+            int(((videos[1] == 1) & (videos[16] == 1)).sum()),
+            int(((videos[1] == 0) & (videos[16] == 0)).sum()),
+        )
+        ref = sm_mcnemar([[both, b], [c, neither]], exact=b + c < 25, correction=True)
+        assert (row[f"{prefix}mcnemar_b"], row[f"{prefix}mcnemar_c"]) == (b, c)
+        assert row[f"{prefix}mcnemar_p_value"] == pytest.approx(ref.pvalue)
+        assert row[f"{prefix}mcnemar_statistic"] == pytest.approx(ref.statistic)
+        assert row[f"{prefix}drop"] == pytest.approx(videos[1].mean() - videos[16].mean())
+        assert row[f"{prefix}drop_low"] <= row[f"{prefix}drop"] <= row[f"{prefix}drop_high"]
+    assert row["padded_n_videos"] == 40 and row["padded_padded_share_large"] == pytest.approx(0.5)
+    # every coverage gets its padded contrast; coverage 50 keeps strides 1 and 4 unpadded (16 pads every clip)
+    assert list(csv["coverage"]) == [50, 100] and list(csv["matched_strides"]) == ["1 4", "1 4 16"]
+    assert list(csv["padded_stride_large"]) == [16, 16]
 
 
 def test_a_stride_effect_due_to_padding_vanishes_among_unpadded_clips():
     """Accuracy depends only on padding (0.85 unpadded, 0.45 padded), never on stride: over all clips stride 16
-    costs ~20 points (half its clips pad); on the videos no stride pads it costs nothing."""
+    costs ~20 points (half its clips pad); on the videos no stride pads it costs nothing. The two contrasts are
+    different comparisons (the padded one includes the padded clips), so they differ where padding exists."""
     df = hand_table(n_videos=400, coverages=(100.0,), seed=4)
     result, _ = matched.matched_evidence(df, n_boot=300, seed=0)
-    row = result["headline"]
-    assert row["raw_drop"] > 0.15 and row["raw_drop_low"] > 0.08
-    assert abs(row["drop"]) < 0.05 and row["drop_low"] < 0 < row["drop_high"]
+    row = _at(result, 100)
+    assert row["padded_drop"] > 0.15 and row["padded_drop_low"] > 0.08
+    assert abs(row["matched_drop"]) < 0.05 and row["matched_drop_low"] < 0 < row["matched_drop_high"]
     stride_bound = hand_table(n_videos=400, coverages=(100.0,), seed=4, accuracy=lambda p, s, c: 0.9 - 0.02 * s)
-    assert matched.matched_evidence(stride_bound, n_boot=100)[0]["headline"]["drop_low"] > 0.15  # a real effect
+    assert _at(matched.matched_evidence(stride_bound, n_boot=100)[0], 100)["matched_drop_low"] > 0.15  # a real effect
 
 
-def test_matched_evidence_skips_coverages_without_two_unpadded_strides(table):
+def test_matched_evidence_keeps_the_padded_contrast_where_no_two_strides_stay_unpadded(table):
     short = table[table["total_frames"] == 48]
     result, csv = matched.matched_evidence(short, n_boot=50, min_videos=5)
-    assert result["skipped"] == {
-        "50": "fewer than two strides keep 5 videos unpadded (8 distinct frames) at coverage 50"
-    }
-    assert list(csv["strides"]) == ["1 4"]  # coverage 100: stride 16 pads every short video
+    fifty = _at(result, 50)
+    assert fifty["matched_skipped"] == "fewer than two strides keep 5 videos unpadded (8 distinct frames)"
+    assert "matched_drop" not in fifty and fifty["padded_drop"] == pytest.approx(
+        short[(short["coverage"] == 50) & (short["stride"] == 1)]["correct"].mean()
+        - short[(short["coverage"] == 50) & (short["stride"] == 16)]["correct"].mean()
+    )
+    assert _at(result, 100)["matched_strides"] == "1 4"  # coverage 100: stride 16 pads every short video
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -191,10 +216,21 @@ def test_rm_anova_equals_anovarm_and_partial_eta_squared(table):
     for effect, fit in got["effects"].items():
         assert fit["f_statistic"] == pytest.approx(ref.loc[effect, "F Value"], rel=1e-9)
         assert (fit["df1"], fit["df2"]) == (ref.loc[effect, "Num DF"], ref.loc[effect, "Den DF"])
-        assert fit["p_value"] == pytest.approx(ref.loc[effect, "Pr > F"], rel=1e-9)
+        assert fit["p_uncorrected"] == pytest.approx(ref.loc[effect, "Pr > F"], rel=1e-9)
+        # the p the report uses: Greenhouse-Geisser, the degrees of freedom times epsilon (never smaller)
+        assert 0 < fit["epsilon"] <= 1 and fit["p_value"] >= fit["p_uncorrected"] - 1e-15
+        assert fit["p_value"] == pytest.approx(sps.f.sf(f := fit["f_statistic"], fit["df1"] * fit["epsilon"],
+                                                        fit["df2"] * fit["epsilon"]), rel=1e-9)  # fmt: skip
         f, df1, df2 = fit["f_statistic"], fit["df1"], fit["df2"]
         assert fit["partial_eta_squared"] == pytest.approx(f * df1 / (f * df1 + df2))
         assert fit["partial_eta_squared"] == pytest.approx(fit["ss"] / (fit["ss"] + fit["ss_error"]))
+    # epsilon of the coverage effect, by Box's formula on the videos' per-coverage means
+    means = table.pivot_table(index="video_id", columns="coverage", values="correct", aggfunc="mean").to_numpy(float)
+    cov, k = np.cov(means, rowvar=False), means.shape[1]
+    box = (k * (np.diag(cov).mean() - cov.mean())) ** 2 / (
+        (k - 1) * ((cov**2).sum() - 2 * k * (cov.mean(axis=1) ** 2).sum() + k**2 * cov.mean() ** 2)
+    )
+    assert got["effects"]["coverage"]["epsilon"] == pytest.approx(box)
     incomplete = paired.rm_anova(table.drop(index=table.index[0]))
     assert (incomplete["n_videos"], incomplete["incomplete_videos_dropped"]) == (39, 1)
     assert "skipped" in paired.rm_anova(table[table["coverage"] == 100])
@@ -278,9 +314,13 @@ def test_registry_runs_the_sampling_entries_and_words_them():
     assert set(an.tables["attribution"]["model"]) == {"a", "b"} and len(an.tables["rm_anova"]) == 6
     per_model = an.statistical["paired"]["per_model"]["a"]
     assert {"attribution", "matched_evidence", "rm_anova"} <= set(per_model)
-    text = " ".join(findings(an))
-    assert "Repeated-measures ANOVA of a's" in text and "distinct frames (OR" in text and "videos with all 8" in text
-    assert "p = 0.000" not in text
+    text = "\n".join(line for name in ("attribution", "matched_evidence", "rm_anova")
+                     for line in next(e for e in ENTRIES if e.name == name).section(an, Figures({}, None)))  # fmt: skip
+    assert "## What correctness depends on (attribution)" in text and "| a | distinct frames |" in text
+    assert "## Stride with and without padding" in text and "## Coverage, stride and their interaction" in text
+    assert "0.000" not in text
+    families = an.statistical["families"]
+    assert families["attribution (GEE)"]["tests"] == 6 and families["coverage and stride (rm-ANOVA)"]["tests"] == 6
     no_facts = [ModelRun(r.name, r.source, r.results, r.per_class, r.predictions.drop(columns="span_frames"))
                 for r in runs]  # fmt: skip
     an = analyse(no_facts, protocol="paired", n_boot=20)

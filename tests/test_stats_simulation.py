@@ -38,7 +38,7 @@ def simulate_predictions(
     seed: int = 0,
 ) -> pd.DataFrame:
     """A predictions table in the docs/design.md schema. ``models`` maps a name to ``(base, coverage_loss,
-    stride_loss)`` (see :func:`true_accuracy`). Every model sees every video under every variant; correctness
+    stride_loss)`` (see :func:`true_accuracy`), or to a function ``(coverage, stride) -> accuracy``. Every model sees every video under every variant; correctness
     is ``Phi(r * z_video + sqrt(1 - r^2) * e) < accuracy`` so each cell's expected accuracy is exactly the true
     one while a video's outcomes are correlated across variants and models (r = ``correlation``)."""
     models = models or {"alpha": (0.92, 0.25, 0.05), "beta": (0.85, 0.10, 0.02), "gamma": (0.80, 0.35, 0.15)}
@@ -53,7 +53,7 @@ def simulate_predictions(
     for name, params in models.items():
         for cov in coverages:
             for stride in strides:
-                acc = true_accuracy(*params, cov, stride)
+                acc = params(cov, stride) if callable(params) else true_accuracy(*params, cov, stride)
                 latent = correlation * difficulty + np.sqrt(1 - correlation**2) * rng.standard_normal(n_videos)
                 correct = sps.norm.cdf(latent) < acc
                 wrong = (labels + rng.integers(1, n_classes, n_videos)) % n_classes
@@ -251,7 +251,7 @@ def test_only_the_aliasing_model_passes_the_within_video_check(behaviour, verdic
     check = nyquist_check(simulate_within_video(behaviour), n_boot=200)
     assert check["verdict"] == verdict, check["within_video"]
     within = check["within_video"]
-    assert within["n_pairs"] == 144 and check["design"] == "spacing_budget"
+    assert within["n_videos"] == 144 and check["design"] == "spacing_budget"
     if behaviour == "theory":
         assert (within["below"], within["above"]) == (1.0, 0.0) and within["ci_low"] == 1.0
         assert within["log10_p"] < -20

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema import results_table, variant_table
+from ..schema import results_table, variant_table, wilson_interval
 
 
 def cluster_ids(predictions: pd.DataFrame) -> pd.Series:
@@ -93,3 +93,17 @@ def best_variants(results: pd.DataFrame) -> pd.DataFrame:
     """Per model: the variant with the highest accuracy (first in grid order on ties)."""
     idx = results.groupby("model", sort=False)["accuracy"].idxmax()
     return results.loc[idx].reset_index(drop=True)
+
+
+def simultaneous_interval(
+    predictions: pd.DataFrame | None, row: dict, cells: int, n_boot: int = 1000, seed: int = 0
+) -> tuple[float, float]:
+    """A 95 % interval for the accuracy of a cell picked as the highest of ``cells``: each side at 0.025 / cells
+    (Bonferroni), from the cluster bootstrap of that cell's clips where ``predictions`` are given, else Wilson."""
+    alpha = 0.05 / max(cells, 1)
+    if predictions is None:
+        return wilson_interval(int(row["correct"]), int(row["total"]), 1 - alpha)
+    cell = predictions[(predictions["model"] == row["model"]) & (predictions["variant"] == row["variant"])]
+    draws, _, _ = bootstrap_accuracies(cell, max(n_boot, int(np.ceil(20 / alpha))), seed)
+    low, high = np.nanquantile(draws[:, 0, 0], [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high)

@@ -1,6 +1,8 @@
-"""What a clip's correctness depends on: the spacing between its frames, how many distinct frames it has, or how
-much of the video it spans. Per-clip facts from the predictions (``clip_facts``), padding (``clip_lengths``,
-``padded``) and a GEE logistic model of correctness on the three (``attribution``).
+"""What a clip's correctness depends on: the spacing between its frames, how many distinct frames it has, how
+much of the video it spans, and -- where the motion's frequency is known (the synthetic benchmark) -- the folded turn
+per sampled step that the sampling theorem says decides what is seen. Per-clip facts from the predictions
+(``clip_facts``), padding (``clip_lengths``, ``padded``) and a GEE logistic model of correctness on them
+(``attribution``), with each predictor's variance inflation (the three sampling facts move together).
 
     >>> df = pd.DataFrame({"model": "m", "distinct_frames": [8, 5, 8], "median_spacing": [2.0, 4.0, 1.0],
     ...                    "fps": 25.0, "span_frames": [15, 17, 8], "total_frames": 50})
@@ -18,6 +20,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..aliasing import aliasing_x
 from .accuracy import cluster_ids
 from .pvalues import normal_p
 
@@ -28,7 +31,10 @@ PREDICTORS = {
     "log2_spacing_seconds": ("spacing", "per doubling of the spacing between frames (seconds)"),
     "log2_distinct_frames": ("distinct frames", "per doubling of the distinct frames"),
     "span_tenths": ("span", "per 10 % of the video spanned"),
+    "folded_turn_tenths": ("folded turn per step", "per 0.1 revolution of the folded turn between sampled frames"),
 }
+SAMPLING_PREDICTORS = ("log2_spacing_seconds", "log2_distinct_frames", "span_tenths")
+VIF_HIGH = 5.0  # a predictor's separate effect is hard to tell from the others' above this
 COLLINEAR_R2 = 0.999  # a predictor this well explained by the ones kept before it is dropped
 MAX_ABS_COEF = 15.0  # |log OR| beyond this per unit: the fit is running off towards (quasi-)separation
 
@@ -68,9 +74,23 @@ def clip_facts(predictions: pd.DataFrame) -> pd.DataFrame:
     return facts
 
 
+def every_clip_has_frequency(predictions: pd.DataFrame) -> bool:
+    """Every row has a known motion frequency (``f_hz``): the aliasing term can join the model."""
+    return "f_hz" in predictions.columns and bool(predictions["f_hz"].notna().all())
+
+
+def folded_turn(predictions: pd.DataFrame) -> np.ndarray:
+    """The turn between sampled frames, ``x = f_hz * median_spacing / fps`` revolutions, folded into [-0.5, 0.5]
+    (x minus the nearest whole number): positive where the true direction shows, negative where it appears reversed."""
+    x = aliasing_x(predictions["f_hz"].to_numpy(float), predictions["median_spacing"].to_numpy(float),
+                   predictions["fps"].to_numpy(float))  # fmt: skip
+    return x - np.round(x)
+
+
 def attribution_data(predictions: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The model's rows with their three predictors and cluster; rows with a single distinct frame (no spacing)
-    or missing facts are dropped. Returns ``(data, single_frame_rows_dropped)``."""
+    """The model's rows with their predictors (the three sampling facts, and the folded turn where every row has a
+    motion frequency) and cluster; rows with a single distinct frame (no spacing) or missing facts are dropped.
+    Returns ``(data, single_frame_rows_dropped)``."""
     facts = clip_facts(predictions)
     data = pd.DataFrame(
         {
@@ -81,16 +101,35 @@ def attribution_data(predictions: pd.DataFrame) -> tuple[pd.DataFrame, int]:
             "cluster": cluster_ids(predictions).to_numpy(),
         }
     )
+    if every_clip_has_frequency(predictions):
+        data["folded_turn_tenths"] = 10 * folded_turn(predictions)
     single = int((facts["distinct_frames"] <= 1).sum())
-    keep = (facts["distinct_frames"] > 1).to_numpy() & np.isfinite(data[list(PREDICTORS)].to_numpy()).all(axis=1)
+    names = [n for n in PREDICTORS if n in data]
+    keep = (facts["distinct_frames"] > 1).to_numpy() & np.isfinite(data[names].to_numpy()).all(axis=1)
     return data[keep].reset_index(drop=True), single
+
+
+def variance_inflation(data: pd.DataFrame, names: list[str]) -> dict[str, float]:
+    """Each predictor's VIF, 1 / (1 - R^2) of its regression on the others (1 alone)."""
+    out = {}
+    for name in names:
+        others = [n for n in names if n != name]
+        if not others:
+            out[name] = 1.0
+            continue
+        x = data[name].to_numpy(float)
+        design = np.column_stack([np.ones(len(x)), data[others].to_numpy(float)])
+        fitted = design @ np.linalg.lstsq(design, x, rcond=None)[0]
+        r2 = 1 - ((x - fitted) ** 2).sum() / ((x - x.mean()) ** 2).sum()
+        out[name] = float(1 / (1 - r2)) if r2 < 1 else math.inf
+    return out
 
 
 def screen_predictors(data: pd.DataFrame, names=tuple(PREDICTORS), r2_max: float = COLLINEAR_R2):
     """Keep the predictors that vary and are not (almost) collinear with those kept before them, in order.
     Returns ``(kept, {dropped: reason})``."""
     kept, dropped = [], {}
-    for name in names:
+    for name in (n for n in names if n in data):
         x = data[name].to_numpy(float)
         if np.ptp(x) == 0:
             dropped[name] = f"constant: every clip has {name} = {x[0]:g}"
@@ -117,12 +156,15 @@ def _cluster_unit(predictions: pd.DataFrame) -> str:
 
 
 def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -> dict:
-    """GEE logistic model of one model's correctness on log2 spacing in seconds, log2 distinct frames and span
-    (tenths of the video): binomial family, exchangeable working correlation within clusters (videos, or source
-    groups), robust errors. Odds ratios are per doubling (log2 predictors) and per 10 % of the video (span);
-    ``log_or_per_sd`` (log odds ratio per standard deviation of the predictor over these clips) orders the
-    drivers (``order``: those with p < 0.05 first). Constant or collinear predictors are dropped with their reason; a fit that separates or does not
-    converge is ``{"skipped": reason}``."""
+    """GEE logistic model of one model's correctness on log2 spacing in seconds, log2 distinct frames, span
+    (tenths of the video) and, where every clip's motion frequency is known, the folded turn per step (tenths of a
+    revolution): binomial family, exchangeable working correlation within clusters (videos, or source groups),
+    robust errors. Odds ratios are per doubling (log2 predictors), per 10 % of the video (span) and per 0.1
+    revolution (folded turn); each predictor's ``vif`` says how much the others move with it (``collinear`` lists
+    those above :data:`VIF_HIGH`). ``log_or_per_sd`` (log odds ratio per standard deviation of the predictor over
+    these clips) is descriptive: no predictor is said to matter *more* than another, which would need a test of
+    that. Constant or collinear predictors are dropped with their reason; a fit that separates or does not converge
+    is ``{"skipped": reason}``."""
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
@@ -154,6 +196,7 @@ def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -
         return {**out, "skipped": "quasi-perfect separation: the odds ratios run off to infinity"}
     if not fit.converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
         return {**out, "skipped": "GEE did not converge"}
+    vif = variance_inflation(data, kept)
     for i, name in enumerate(kept, start=1):
         p, log10_p = normal_p(params[i] / bse[i])
         sd = float(data[name].std())
@@ -161,12 +204,12 @@ def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -
             "label": PREDICTORS[name][0], "unit": PREDICTORS[name][1], "coef": float(params[i]),
             "se": float(bse[i]), "odds_ratio": math.exp(params[i]), "ci_low": math.exp(params[i] - 1.959964 * bse[i]),
             "ci_high": math.exp(params[i] + 1.959964 * bse[i]), "p_value": p, "log10_p": log10_p, "sd": sd,
-            "log_or_per_sd": float(params[i] * sd),
+            "log_or_per_sd": float(params[i] * sd), "vif": vif[name],
         }  # fmt: skip
     out["intercept"] = float(params[0])
     out["working_correlation"] = float(np.atleast_1d(model.cov_struct.dep_params)[0])
-    fits = out["predictors"]  # significant first, each group by the size of its effect per standard deviation
-    out["order"] = sorted(fits, key=lambda n: (fits[n]["p_value"] >= 0.05, -abs(fits[n]["log_or_per_sd"])))
+    out["collinear"] = [name for name in kept if vif[name] > VIF_HIGH]
+    out["order"] = list(out["predictors"])
     return out
 
 

@@ -17,11 +17,11 @@ import pandas as pd
 from .confusion import DROP_RULE, TRUE_COLUMN, class_order, class_shifts, confusion_matrix, largest_drop_cell
 from .densest import DENSEST_RULE, densest_cell
 from .entry import Entry, Need
+from .markdown import markdown_table
 from .needs import PREDICTIONS, RUN_PREDICTIONS
 
 
 TOP_CLASSES = 10  # classes per model in the report (all of them in confusion_class_shifts.csv)
-IN_FINDING = 3  # classes per model named in the finding
 SHIFT_COLUMNS = ["model", "dense_variant", "drop_variant", "class", "n_dense", "errors_dense", "error_rate_dense",
                  "confusion_dense", "confusion_dense_count", "n_drop", "errors_drop", "error_rate_drop",
                  "confusion_drop", "confusion_drop_count", "change"]  # fmt: skip
@@ -68,54 +68,39 @@ def _result(analysis, model: str) -> dict | None:
     return analysis.statistical.get("confusion", {}).get("per_model", {}).get(model)
 
 
-def _class_text(row: dict) -> str:
-    text = (f"{row['class']} (errors {row['errors_dense']}/{row['n_dense']} -> {row['errors_drop']}/"
-            f"{row['n_drop']}")  # fmt: skip
-    if row["confusion_drop"]:
-        text += f", mostly {row['confusion_drop']}"
-    return text + ")"
-
-
-def _confusion_finding(analysis, model) -> list[str]:
+def _model_lines(analysis, model: str, figures) -> list[str]:
+    """One model's part of the section: the two cells, its top classes by the change in error rate, the figure."""
     result = _result(analysis, model)
     if result is None:
         return []
     dense, drop = result["densest"], result["largest_drop"]
-    if drop["drop"] > 0:
-        line = (f"{model}'s accuracy drops most from its densest cell {dense['variant']} ({dense['accuracy']:.3f}) "
-                f"to {drop['variant']} ({drop['accuracy']:.3f}, {drop['clips']} clips)")  # fmt: skip
-    else:
-        line = (f"{model} loses no accuracy away from its densest cell {dense['variant']} ({dense['accuracy']:.3f}): "
-                f"its least accurate other distinct cell, {drop['variant']}, reaches {drop['accuracy']:.3f}")  # fmt: skip
-    moved = [row for row in result["top_classes"][:IN_FINDING] if pd.notna(row["change"]) and row["change"] != 0]
-    if moved:
-        line += "; the errors that move most: " + ", ".join(_class_text(row) for row in moved)
-    return [line + "."]
-
-
-def confusion_markdown(analysis, model: str) -> list[str]:
-    """The report's lines for one model: its top classes by the change in error rate between the two cells."""
-    from .report import markdown_table
-
-    result = _result(analysis, model)
-    if result is None:
-        return []
-    dense, drop = result["densest"]["variant"], result["largest_drop"]["variant"]
     shifts = analysis.tables["confusion_class_shifts"]
     top = shifts[shifts["model"] == model].head(TOP_CLASSES)
     table = pd.DataFrame({
         "class": top["class"],
-        f"errors at `{dense}`": [f"{e}/{n}" for e, n in zip(top["errors_dense"], top["n_dense"])],
-        f"errors at `{drop}`": [f"{e}/{n}" for e, n in zip(top["errors_drop"], top["n_drop"])],
+        f"errors at `{dense['variant']}`": [f"{e}/{n}" for e, n in zip(top["errors_dense"], top["n_dense"])],
+        f"errors at `{drop['variant']}`": [f"{e}/{n}" for e, n in zip(top["errors_drop"], top["n_drop"])],
         "change in error rate": [f"{c:+.3f}" if pd.notna(c) else "" for c in top["change"]],
-        f"dominant confusion at `{drop}`": [f"{c} ({k})" if c else "" for c, k in
-                                            zip(top["confusion_drop"], top["confusion_drop_count"])],
-        f"at `{dense}`": [f"{c} ({k})" if c else "" for c, k in zip(top["confusion_dense"], top["confusion_dense_count"])],
+        f"dominant confusion at `{drop['variant']}`": [f"{c} ({k})" if c else "" for c, k in
+                                                     zip(top["confusion_drop"], top["confusion_drop_count"])],
+        f"at `{dense['variant']}`": [f"{c} ({k})" if c else "" for c, k in
+                                     zip(top["confusion_dense"], top["confusion_dense_count"])],
     })  # fmt: skip
-    return [f"Classes whose errors move most between the densest cell `{dense}` and the cell of the largest drop "
-            f"`{drop}` (top {len(top)}; every class: `confusion_class_shifts.csv`; the matrices: "
-            f"`{matrix_name(model, dense)}.csv`, `{matrix_name(model, drop)}.csv`):", "",
-            markdown_table(table), ""]  # fmt: skip
+    about = (f"densest cell `{dense['variant']}` ({dense['accuracy']:.3f}) and the distinct cell with the lowest "
+             f"accuracy, `{drop['variant']}` ({drop['accuracy']:.3f}, {drop['clips']} clips)")  # fmt: skip
+    return [f"### {model}", "", f"Between its {about}, the classes whose errors move most (top {len(top)}; every "
+            f"class: `confusion_class_shifts.csv`; the matrices: `{matrix_name(model, dense['variant'])}.csv`, "
+            f"`{matrix_name(model, drop['variant'])}.csv`):", "", markdown_table(table), "",
+            *figures.lines(f"{model}/confusion_matrices")]  # fmt: skip
+
+
+def _confusion_section(analysis, figures) -> list[str]:
+    lines = [line for model in analysis.models for line in _model_lines(analysis, model, figures)]
+    if not lines:
+        return []
+    return ["## Which classes are confused (descriptive)", "",
+            "Confusion matrices of each model's densest cell and of its least accurate distinct cell; observed "
+            "counts, not tested.", "", *lines]  # fmt: skip
 
 
 def _draw_confusion(analysis, runs, save) -> None:
@@ -136,9 +121,9 @@ def _draw_confusion(analysis, runs, save) -> None:
 
 CONFUSION = Entry(
     "confusion", "confusion matrices ({model})",
-    "Which classes a model confuses at its densest cell and at the cell where its accuracy drops most from it.",
+    "Which classes a model confuses at its densest cell and at its least accurate distinct cell (descriptive).",
     _confusion, needs=(PREDICTIONS, TWO_DISTINCT_CELLS), only_if=(RUN_PREDICTIONS,), per_model=True,
     tables=("confusion_class_shifts",),
     json=("statistical_results:confusion.rules", "statistical_results:confusion.per_model.<model>"),
-    figures=("{model}/confusion_matrices",), draw=_draw_confusion, finding=_confusion_finding,
+    figures=("{model}/confusion_matrices",), draw=_draw_confusion, section=_confusion_section,
 )  # fmt: skip

@@ -1,29 +1,30 @@
-"""What an analysis registry entry is: what it needs, what it computes and writes, how it reads in the report.
+"""What an analysis registry entry is: what it needs, what it computes and writes, how the report reads it.
 
 An :class:`Entry` names its :class:`Need` s (per-video predictions, per-class tables, 2+ models, the synthetic
 benchmark's ``f_hz``...), computes into a :class:`Context`, and declares its tables (``<name>.csv``), JSON keys,
-figures and the report's finding about it. An entry whose ``needs`` are unmet is listed as skipped with the need's
-reason (``skipped: <title>: needs ...``); one whose ``only_if`` are unmet does not apply and is not listed (e.g. the
-Nyquist check outside the synthetic benchmark). ``partial`` names parts of an entry computed only when their need
-is met (the rest is computed anyway), listed as skipped otherwise.
+figures and its part of the report: ``section`` (its heading, table and what it may be used to claim),
+``headline`` / ``model_headline`` (the first screen's conclusions, each resting on a corrected test) and ``terms``
+(the glossary entries its section uses). ``correct`` runs once every model's part is computed: it corrects the
+entry's tests for the others of their family (:mod:`inforates.analysis.families`). An entry whose ``needs`` are
+unmet is listed as skipped with the need's reason (``skipped: <title>: needs ...``); one whose ``only_if`` are
+unmet does not apply and is not listed (e.g. the Nyquist check outside the synthetic benchmark). ``partial`` names
+parts of an entry computed only when their need is met (the rest is computed anyway), listed as skipped otherwise.
 
-    >>> format_p(0.0004), format_p(0.0312)
-    ('p = 4.0e-04', 'p = 0.031')
+    >>> Entry("x", "x", "what it finds", compute=print).applies("both")
+    True
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .inputs import Inputs, ModelRun
-from .pvalues import format_p
 
 
-__all__ = ["NEEDS_PREDICTIONS", "PROTOCOLS", "Analysis", "Context", "Entry", "Need", "ci_text", "format_p"]
+__all__ = ["NEEDS_PREDICTIONS", "PROTOCOLS", "Analysis", "Context", "Entry", "Need"]
 
 
 PROTOCOLS = ("paired", "paper", "both")
@@ -53,9 +54,12 @@ class Need:
 @dataclass(frozen=True)
 class Entry:
     """One analysis. ``compute(ctx)``, or ``compute(ctx, run)`` per model when ``per_model`` (returning rows of
-    its table, or None). ``finding(analysis)`` (``finding(analysis, model)`` per model) gives the report's
-    sentences; ``draw(analysis, runs, save)`` its figures, ``save(name, figure)``. ``protocol``: ``paired``,
-    ``paper`` or ``any`` (computed under every protocol)."""
+    its table, or None); ``correct(ctx)`` after every model's part (its family's Holm correction). For the report:
+    ``section(analysis, figures) -> lines`` (``figures``: :class:`~inforates.analysis.report.Figures`),
+    ``summary_columns(analysis)`` (columns of the first screen's table, per model), ``headline(analysis) -> lines``
+    across models and ``model_headline(analysis, model) -> fragments`` per model for the first screen's
+    conclusions, ``terms`` for the glossary. ``draw(analysis, runs, save)`` makes its figures,
+    ``save(name, figure)``. ``protocol``: ``paired``, ``paper`` or ``any`` (computed under every protocol)."""
 
     name: str
     title: str  # as "skipped:" lines call it; "{model}" is replaced per model
@@ -70,7 +74,13 @@ class Entry:
     json: tuple[str, ...] = ()  # "<file>:<key path>"; <model> stands for every model
     figures: tuple[str, ...] = ()  # figures/<name>.<format>; {model}/ per model
     draw: Callable | None = None
-    finding: Callable | None = None  # None: its numbers are in its tables and figures only
+    correct: Callable | None = None
+    section: Callable | None = None
+    intro: Callable | None = None  # intro(analysis) -> lines: the first screen's opening (what was compared)
+    summary_columns: Callable | None = None  # summary_columns(analysis) -> {column: {model: text}}
+    headline: Callable | None = None
+    model_headline: Callable | None = None
+    terms: tuple[str, ...] = ()
     absent: Callable | None = None  # what it writes when ``only_if`` is unmet, ``absent(ctx)``
 
     def applies(self, protocol: str) -> bool:
@@ -83,7 +93,8 @@ class Entry:
 
 @dataclass
 class Analysis:
-    """Everything ``compare`` computed: JSON sections, tables to write, and what was skipped and why."""
+    """Everything ``compare`` computed: JSON sections, tables to write, the families of tests, and what was skipped
+    and why."""
 
     statistical: dict
     multimodel: dict
@@ -91,9 +102,18 @@ class Analysis:
     skipped: list[dict] = field(default_factory=list)
     extras: dict = field(default_factory=dict)  # non-serialised objects for plots and the report
     done: list[str] = field(default_factory=list)  # the entries computed, in order
+    families: dict[str, dict] = field(default_factory=dict)  # family -> what, tests, correction, significant
 
     def skip(self, analysis: str, reason: str) -> None:
         self.skipped.append({"analysis": analysis, "reason": reason})
+
+    @property
+    def models(self) -> list[str]:
+        return self.statistical.get("models", [])
+
+    def per_model(self, model: str) -> dict:
+        """The paired protocol's results of one model (``{}`` without the paired protocol)."""
+        return self.statistical.get("paired", {}).get("per_model", {}).get(model, {})
 
 
 @dataclass
@@ -131,12 +151,3 @@ class Context:
 
     def skip(self, analysis: str, reason: str) -> None:
         self.analysis.skip(analysis, reason)
-
-
-def ci_text(row: dict) -> str:
-    """``95 % bootstrap CI lo-hi`` where the row has a bootstrap interval, else its Wilson interval."""
-    low, high = row.get("boot_low"), row.get("boot_high")
-    kind = "bootstrap"
-    if low is None or (isinstance(low, float) and math.isnan(low)):
-        low, high, kind = row.get("ci_low"), row.get("ci_high"), "Wilson"
-    return f"95 % {kind} CI {low:.3f}-{high:.3f}"

@@ -3,7 +3,9 @@
 A clip is *padded* when it has fewer distinct frames than the model's input length (``clip_len``): a large
 stride runs out of candidates and repeats frames. Comparing strides over all clips then mixes the effect of the
 stride with that of padding (the 2025 study's stride 1 -> 16 drop of ~10.7 points was ~-0.5 among clips that
-never padded). ``matched_evidence`` compares strides at each coverage on the same unpadded videos.
+never padded). ``matched_evidence`` puts the two contrasts side by side at every coverage: the *padded* one
+(smallest vs largest stride of the grid, every clip, as the 2025 study read it) and the *matched* one (smallest vs
+largest stride that keeps enough videos unpadded, on those videos only).
 
     >>> cells = pd.DataFrame({"video_id": ["a", "b", "a", "b"], "stride": [1, 1, 4, 4], "correct": [1, 1, 1, 0],
     ...                       "cluster": ["a", "b", "a", "b"]})
@@ -65,13 +67,42 @@ def _matched_strides(unpadded: pd.DataFrame, strides: list[int], min_videos: int
     return chosen, common or set()
 
 
+def _mcnemar(matrix: np.ndarray) -> dict:
+    """McNemar between the first and the last column of a videos x strides 0/1 matrix."""
+    b = int(((matrix[:, 0] == 1) & (matrix[:, -1] == 0)).sum())
+    c = int(((matrix[:, 0] == 0) & (matrix[:, -1] == 1)).sum())
+    mc = mcnemar_counts(np.array([b]), np.array([c])).iloc[0]
+    return {"b": b, "c": c, "test": mc["test"], "statistic": float(mc["statistic"]), "p_value": float(mc["p_value"]),
+            "log10_p": float(mc["log10_p"])}  # fmt: skip
+
+
+def _prefixed(prefix: str, record: dict) -> dict:
+    return {f"{prefix}{key}": value for key, value in record.items()}
+
+
+def _padded_contrast(cell: pd.DataFrame, small: int, large: int, n_boot: int, seed: int) -> dict:
+    """The smallest vs the largest stride of the grid over every clip (padded or not), on the videos scored at
+    both: the drop with its CI, McNemar, and the share of the large stride's clips that pad."""
+    drop = paired_drop(cell, small, large, n_boot, seed)
+    wide = cell.pivot_table(index="video_id", columns="stride", values="correct", aggfunc="first")
+    test = _mcnemar(wide[[small, large]].dropna().to_numpy(int))
+    share = float(cell.loc[cell["stride"] == large, "padded"].mean())
+    return {"stride_small": int(small), "stride_large": int(large), **drop, "padded_share_large": share,
+            **_prefixed("mcnemar_", test)}  # fmt: skip
+
+
 def matched_evidence(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 0, min_videos: int = MIN_VIDEOS):
-    """Per coverage of one model's coverage x stride grid, among clips with no padding (distinct_frames ==
-    clip_len): the strides from the smallest up that keep ``min_videos`` videos unpadded in all of them; Cochran's
-    Q over those cells and McNemar smallest vs largest stride on those videos, and the matched stride drop
-    (accuracy at the smallest minus the largest stride) with its cluster-bootstrap CI, next to the *raw* drop
-    between the same two cells over all their clips. Returns ``(json, table)``; a coverage without two such
-    strides is listed under ``skipped``."""
+    """Per coverage of one model's coverage x stride grid (and ``clip_len``), two contrasts of accuracy at a small
+    minus a large stride on the same videos (positive = accuracy lost at the large stride), each with a
+    cluster-bootstrap CI and McNemar:
+
+    - *padded* (``padded_*``): the grid's smallest vs largest stride over every clip, with the share of the large
+      stride's clips that pad -- the 2025 study's reading;
+    - *matched* (``matched_*``): among clips with no padding (distinct_frames == clip_len), the strides from the
+      smallest up that keep ``min_videos`` videos unpadded in all of them, smallest vs largest of those on those
+      videos, with Cochran's Q over their cells. NaN where fewer than two strides qualify (``matched_skipped``).
+
+    Returns ``(json, table)``: ``comparisons`` (one record per coverage) and the table ``matched_evidence.csv``."""
     from statsmodels.stats.contingency_tables import cochrans_q
 
     grid = primary_grid(predictions)
@@ -87,14 +118,19 @@ def matched_evidence(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 
             "padded": (grid["distinct_frames"] < clip_len).to_numpy(),
         }
     )
-    rows, skipped = [], {}
+    several = cells["clip_len"].nunique() > 1
+    rows = []
     for (clip_len, coverage), cell in cells.groupby(["clip_len", "coverage"], sort=True):
         strides = sorted(cell["stride"].unique())
+        if len(strides) < 2:
+            continue
+        row = {"clip_len": int(clip_len), "coverage": float(coverage), "strides_in_grid": " ".join(map(str, strides))}
+        row.update(_prefixed("padded_", _padded_contrast(cell, strides[0], strides[-1], n_boot, seed)))
         chosen, videos = _matched_strides(cell[~cell["padded"]], strides, min_videos)
-        key = f"{coverage:g}" if cells["clip_len"].nunique() == 1 else f"{coverage:g}/clip_len {clip_len}"
         if len(chosen) < 2:
-            skipped[key] = (f"fewer than two strides keep {min_videos} videos unpadded "
-                            f"({clip_len} distinct frames) at coverage {coverage:g}")  # fmt: skip
+            row["matched_skipped"] = (f"fewer than two strides keep {min_videos} videos unpadded "
+                                      f"({clip_len} distinct frames)")  # fmt: skip
+            rows.append(row)
             continue
         small, large = chosen[0], chosen[-1]
         matched = cell[cell["video_id"].isin(videos) & cell["stride"].isin(chosen) & ~cell["padded"]]
@@ -103,25 +139,12 @@ def matched_evidence(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 
         with np.errstate(divide="ignore", invalid="ignore"):
             q = cochrans_q(matrix)
         q_p, q_log10 = chi2_p(q.statistic, q.df)
-        b = int(((matrix[:, 0] == 1) & (matrix[:, -1] == 0)).sum())
-        c = int(((matrix[:, 0] == 0) & (matrix[:, -1] == 1)).sum())
-        mc = mcnemar_counts(np.array([b]), np.array([c])).iloc[0]
         drop = paired_drop(matched, small, large, n_boot, seed)
-        raw = paired_drop(cell, small, large, n_boot, seed)
-        raw_large = cell[cell["stride"] == large]
-        rows.append({
-            "clip_len": int(clip_len), "coverage": float(coverage), "strides": " ".join(map(str, chosen)),
-            "stride_small": int(small), "stride_large": int(large), "n_videos": drop["n_videos"],
-            "accuracy_small": drop["accuracy_small"], "accuracy_large": drop["accuracy_large"], "drop": drop["drop"],
-            "drop_low": drop["drop_low"], "drop_high": drop["drop_high"], "raw_n_videos": raw["n_videos"],
-            "raw_accuracy_small": raw["accuracy_small"], "raw_accuracy_large": raw["accuracy_large"],
-            "raw_drop": raw["drop"], "raw_drop_low": raw["drop_low"], "raw_drop_high": raw["drop_high"],
-            "raw_padded_share_large": float(raw_large["padded"].mean()), "cochran_q": float(q.statistic),
-            "cochran_df": int(q.df), "cochran_p": q_p, "cochran_log10_p": q_log10, "mcnemar_b": b, "mcnemar_c": c,
-            "mcnemar_test": mc["test"], "mcnemar_statistic": float(mc["statistic"]), "mcnemar_p": float(mc["p_value"]),
-            "mcnemar_log10_p": float(mc["log10_p"]),
-        })  # fmt: skip
-    table = pd.DataFrame(rows)
-    # The headline: the highest coverage compared (the 2025 study read its stride effect at 100 %).
-    headline = max(rows, key=lambda r: (r["coverage"], r["n_videos"])) if rows else None
-    return {"min_videos": min_videos, "comparisons": rows, "skipped": skipped, "headline": headline}, table
+        row.update(matched_skipped="", matched_strides=" ".join(map(str, chosen)), matched_stride_small=int(small),
+                   matched_stride_large=int(large), **_prefixed("matched_", drop),
+                   **_prefixed("matched_mcnemar_", _mcnemar(matrix)), matched_cochran_q=float(q.statistic),
+                   matched_cochran_df=int(q.df), matched_cochran_p=q_p, matched_cochran_log10_p=q_log10)  # fmt: skip
+        rows.append(row)
+    for row in rows:
+        row["label"] = f"{row['coverage']:g}" + (f"/clip_len {row['clip_len']}" if several else "")
+    return {"min_videos": min_videos, "comparisons": rows}, pd.DataFrame(rows)

@@ -40,10 +40,6 @@ TWO_PREDICTED_MODELS = Need(
     lambda i: i.predictions is not None and i.predictions["model"].nunique() >= 2,
     skip_as="comparisons between models on the same videos",
 )  # fmt: skip
-THREE_MODELS_PER_CLASS = Need(
-    "per-class tables of 3+ models", "needs per-class tables of 3+ models",
-    lambda i: i.per_class is not None and len(i.models) >= 3,
-)  # fmt: skip
 COVERAGES_25_100 = Need("coverages 25 and 100", "needs coverages 25 and 100", lambda i: _covers(i.results, 25, 100))
 PER_CLASS_25_100 = Need(
     "per-class tables with coverages 25 and 100", "needs per-class tables with coverages 25 and 100",
@@ -57,6 +53,16 @@ RUN_PREDICTIONS = Need("the model's predictions", NEEDS_PREDICTIONS, lambda i, r
                        per_model=True)  # fmt: skip
 RUN_PER_CLASS = Need("the model's per-class table", "needs per-class tables", lambda i, r: r.per_class is not None,
                      per_model=True)  # fmt: skip
+RUN_TABLES_ONLY = Need("aggregate tables only", "needs a model known only from tables (else the video is the unit)",
+                       lambda i, r: r.predictions is None and r.per_class is not None, per_model=True)  # fmt: skip
+SOME_TABLES_ONLY = Need(
+    "a model known only from tables", "needs a model known only from tables (else the video is the unit)",
+    lambda i: any(r.predictions is None for r in i.runs),
+)  # fmt: skip
+THREE_MODELS_PER_CLASS = Need(
+    "per-class tables of 3+ models", "needs per-class tables of 3+ models",
+    lambda i: i.per_class is not None and len(i.models) >= 3,
+)  # fmt: skip
 FRIEDMAN_BLOCKS = Need("3+ coverages and 2+ classes", "needs at least 3 coverages and 2 classes", _friedman_blocks,
                        per_model=True)  # fmt: skip
 CLIP_FACTS = Need(

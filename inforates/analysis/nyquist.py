@@ -58,33 +58,49 @@ def design_rows(predictions: pd.DataFrame) -> pd.DataFrame:
     return predictions
 
 
-def _paired_contrast(table: pd.DataFrame, n_boot: int, seed: int) -> dict:
-    """Per (model, video): direction accuracy on its clips below the limit and on its clips past it; the paired
-    mean difference with a cluster-bootstrap CI (clusters resampled) and a Wilcoxon signed-rank test."""
+def _per_video(table: pd.DataFrame) -> pd.DataFrame:
+    """Per (model, video): direction accuracy on its clips below the limit and on its clips past it (the videos
+    with both)."""
+    per_video = table.pivot_table(index=["model", "video_id", "cluster"], columns="band",
+                                  values="direction_correct", aggfunc="mean")  # fmt: skip
+    if not {"below", "above"} <= set(per_video.columns):
+        return pd.DataFrame(columns=["below", "above"])
+    return per_video[["below", "above"]].dropna()
+
+
+def _paired_contrast(pairs: pd.DataFrame, n_boot: int, seed: int) -> dict:
+    """The within-video contrast with the video as unit: each video's direction accuracy below and past the limit,
+    averaged over the models that saw it (a video counts once however many models are pooled); the mean paired
+    difference with a cluster-bootstrap CI (clusters resampled) and a Wilcoxon signed-rank test on the clusters'
+    mean differences."""
     from scipy import stats as sps
 
     from .pvalues import normal_p
 
-    per_video = table.pivot_table(index=["model", "video_id", "cluster"], columns="band",
-                                  values="direction_correct", aggfunc="mean")  # fmt: skip
-    pairs = per_video.dropna(subset=[b for b in ("below", "above") if b in per_video.columns])
-    if not {"below", "above"} <= set(pairs.columns) or pairs.empty:
-        return {"n_pairs": 0, "below": math.nan, "above": math.nan, "difference": math.nan, "ci_low": math.nan,
-                "ci_high": math.nan, "p_value": math.nan, "log10_p": math.nan}  # fmt: skip
-    difference = (pairs["below"] - pairs["above"]).to_numpy(float)
-    clusters, _ = pd.factorize(pairs.index.get_level_values("cluster"))
+    empty = {"n_videos": 0, "n_clusters": 0, "n_model_videos": 0, "below": math.nan, "above": math.nan,
+             "difference": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan,
+             "log10_p": math.nan, "test": "Wilcoxon signed-rank"}  # fmt: skip
+    if pairs.empty:
+        return empty
+    videos = pairs.groupby(level=["video_id", "cluster"]).mean()  # one value per video, over the models
+    difference = (videos["below"] - videos["above"]).to_numpy(float)
+    clusters, _ = pd.factorize(videos.index.get_level_values("cluster"))
     sums, counts = np.bincount(clusters, difference), np.bincount(clusters)
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(sums), size=(n_boot, len(sums)))
     boot = sums[draws].sum(axis=1) / counts[draws].sum(axis=1) if n_boot else np.array([])
-    if np.any(difference != 0):  # normal approximation, its tail in log space (it underflows at these sizes)
-        p, log10_p = normal_p(sps.wilcoxon(difference, method="approx").zstatistic)
+    by_cluster = sums / counts
+    if np.any(by_cluster != 0):  # normal approximation, its tail in log space (it underflows at these sizes)
+        p, log10_p = normal_p(sps.wilcoxon(by_cluster, method="approx").zstatistic)
     else:
         p, log10_p = 1.0, 0.0
     return {
-        "n_pairs": int(len(pairs)),
-        "below": float(pairs["below"].mean()),
-        "above": float(pairs["above"].mean()),
+        **empty,
+        "n_videos": int(len(videos)),
+        "n_clusters": int(len(sums)),
+        "n_model_videos": int(len(pairs)),
+        "below": float(videos["below"].mean()),
+        "above": float(videos["above"].mean()),
         "difference": float(difference.mean()),
         "ci_low": float(np.quantile(boot, 0.025)) if n_boot else math.nan,
         "ci_high": float(np.quantile(boot, 0.975)) if n_boot else math.nan,
@@ -107,11 +123,13 @@ def nyquist_check(
     """Does direction accuracy collapse past the Nyquist limit *within each video*? On the within-video design's
     clips (:func:`design_rows`) with ``>= min_distinct`` distinct frames, each (model, video) gives its direction
     accuracy where ``frac(x) < below`` and where ``above[0] < frac(x) < above[1]`` (the apparent rotation
-    reverses); on the videos that have both, PASS iff the mean below is ``>= min_below_accuracy``, the mean past
-    it ``<= max_above_accuracy``, and the paired difference's 95 % cluster-bootstrap CI lies above 0 with a
+    reverses); each video's two figures are averaged over the pooled models, so a video is one unit however many
+    models saw it. On the videos that have both, PASS iff the mean below is ``>= min_below_accuracy``, the mean
+    past it ``<= max_above_accuracy``, and the paired difference's 95 % cluster-bootstrap CI lies above 0 with a
     Wilcoxon signed-rank p < 0.05. Since each video crosses the limit at its own spacings, a model that fails at
-    some spacing whatever the frequency cannot pass. The pooled figures over every clip are reported too.
-    ``exclude`` maps models left out to the reason (a model that does not see the rotation, judged on validation).
+    some spacing whatever the frequency cannot pass. Each pooled model's own within-video figures
+    (``per_model``) and the pooled clip counts are reported too. ``exclude`` maps models left out to the reason (a
+    model that does not see the rotation, judged on validation).
     """
     exclude = dict(exclude or {})
     predictions_df = design_rows(predictions_df[~predictions_df["model"].isin(list(exclude))])
@@ -121,9 +139,15 @@ def nyquist_check(
     low, high = table[table["band"] == "below"], table[table["band"] == "above"]
     acc_low = float(low["direction_correct"].mean()) if len(low) else math.nan
     acc_high = float(high["direction_correct"].mean()) if len(high) else math.nan
-    paired = _paired_contrast(table[table["band"] != ""], n_boot, seed)
+    pairs = _per_video(table[table["band"] != ""])
+    paired = _paired_contrast(pairs, n_boot, seed)
+    per_model = {
+        str(model): {"below": float(rows["below"].mean()), "above": float(rows["above"].mean()),
+                     "n_videos": int(len(rows))}
+        for model, rows in (pairs.groupby(level="model", sort=False) if len(pairs) else ())
+    }  # fmt: skip
     passed = bool(
-        paired["n_pairs"] > 0
+        paired["n_videos"] > 0
         and paired["below"] >= min_below_accuracy
         and paired["above"] <= max_above_accuracy
         and paired["ci_low"] > 0
@@ -134,6 +158,7 @@ def nyquist_check(
         if "sampler" in predictions_df and (predictions_df["sampler"] == WITHIN_VIDEO_SAMPLER).any()
         else "all",
         "within_video": paired,
+        "per_model": per_model,
         "below_nyquist_accuracy": acc_low,
         "below_nyquist_n": len(low),
         "above_nyquist_accuracy": acc_high,

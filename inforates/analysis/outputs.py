@@ -50,7 +50,10 @@ def write_outputs(analysis: Analysis, out: Path) -> list[Path]:
 
 
 def make_figures(analysis: Analysis, runs: list[ModelRun], out: Path, formats=("png",), entries=ENTRIES) -> dict:
-    """Every computed entry's figures, under ``out/figures``; returns name -> PNG (or first format) path."""
+    """Every computed entry's figures, under ``out/figures``; returns name -> PNG (or first format) path. No
+    ``formats``: no figures (the report then embeds none)."""
+    if not formats:
+        return {}
     from .plots import save_figure
 
     figures: dict[str, Path] = {}

@@ -1,9 +1,11 @@
 """Paired tests: every model sees the same videos under every variant (per-video outcomes), and the same classes
-(per-class accuracies). Within a model: ``cochran_q``, ``pairwise_mcnemar``, ``friedman_test`` over
-``coverage_blocks``; across models: ``model_mcnemar``, ``logistic_interaction`` (GEE) and ``friedman_test``.
+(per-class accuracies). Within a model: ``cochran_q``, ``pairwise_mcnemar``, ``rm_anova`` (Greenhouse-Geisser
+corrected), ``friedman_test`` over ``coverage_blocks``; across models: ``model_mcnemar``, ``logistic_interaction``
+(GEE) and ``friedman_test``.
 
-    >>> holm([0.01, 0.04, 0.03]).round(2).tolist()
-    [0.03, 0.06, 0.06]
+    >>> y = np.array([[1, 2, 4], [2, 3, 7], [1, 1, 3], [3, 5, 6.0]])  # subjects x conditions
+    >>> round(greenhouse_geisser(y), 3)
+    0.814
 """
 
 from __future__ import annotations
@@ -19,22 +21,11 @@ from scipy import stats as sps
 
 from ..schema import primary_grid, variant_table
 from .accuracy import cluster_ids
+from .families import holm
 from .pvalues import chi2_log10_p, chi2_p, f_p, log10_of, normal_p, p_fields
 
 
 MCNEMAR_EXACT_BELOW = 25  # exact binomial McNemar when the discordant pairs number fewer than this
-
-
-def holm(p_values: Sequence[float]) -> np.ndarray:
-    """Holm step-down adjusted p-values (NaNs stay NaN and are not counted)."""
-    p = np.asarray(p_values, dtype=float)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        from statsmodels.stats.multitest import multipletests
-
-        out[ok] = multipletests(p[ok], method="holm")[1]
-    return out
 
 
 def correctness_matrix(predictions: pd.DataFrame, model: str | None = None) -> pd.DataFrame:
@@ -220,6 +211,24 @@ def partial_eta_squared(f: float, df1: float, df2: float) -> float:
     return float(f * df1 / (f * df1 + df2)) if np.isfinite(f) else math.nan
 
 
+def _contrasts(levels: int) -> np.ndarray:
+    """``levels x (levels - 1)`` orthonormal contrasts (columns orthogonal to the constant)."""
+    q, _ = np.linalg.qr(np.eye(levels) - 1.0 / levels)
+    return q[:, : levels - 1]
+
+
+def greenhouse_geisser(transformed: np.ndarray, contrasts: np.ndarray | None = None) -> float:
+    """Greenhouse-Geisser epsilon of a within-subject effect: ``transformed`` is subjects x conditions, projected on
+    ``contrasts`` (default: orthonormal contrasts of its columns); epsilon = tr(S)^2 / (k tr(S^2)) with S the
+    covariance of the k contrast scores. 1 = sphericity holds; its floor is 1/k. NaN when the scores do not vary."""
+    contrasts = _contrasts(transformed.shape[1]) if contrasts is None else contrasts
+    scores = transformed @ contrasts
+    cov = np.atleast_2d(np.cov(scores, rowvar=False))
+    k = cov.shape[0]
+    trace, square = float(np.trace(cov)), float(np.trace(cov @ cov))
+    return float(trace**2 / (k * square)) if square > 0 else math.nan
+
+
 def rm_anova(predictions: pd.DataFrame, model: str | None = None) -> dict:
     """Repeated-measures ANOVA of per-video correctness (0/1) over coverage x stride, video as subject, on the
     videos complete in every cell of the coverage x stride grid.
@@ -227,6 +236,8 @@ def rm_anova(predictions: pd.DataFrame, model: str | None = None) -> dict:
     The sums of squares of the balanced two-way within-subject design, each effect tested against its
     effect x subject interaction -- the F tests of statsmodels' ``AnovaRM`` (which builds an OLS design with a
     column per subject x cell, too large for thousands of videos), with partial eta^2 = F df1 / (F df1 + df2).
+    Each effect's ``p_value`` is Greenhouse-Geisser corrected (its degrees of freedom times ``epsilon``; 0/1
+    outcomes rarely meet sphericity); ``p_uncorrected`` is the plain F test.
     """
     df = primary_grid(predictions if model is None else predictions[predictions["model"] == model])
     coverages, strides = sorted(df["coverage"].unique()), sorted(df["stride"].unique())
@@ -255,10 +266,21 @@ def rm_anova(predictions: pd.DataFrame, model: str | None = None) -> dict:
     error["coverage_x_stride"] = ((residual + m_a[None, :, None] + m_b[None, None, :] - m) ** 2).sum()
     dfs = {"coverage": (a - 1, (a - 1) * (n - 1)), "stride": (b - 1, (b - 1) * (n - 1)),
            "coverage_x_stride": ((a - 1) * (b - 1), (a - 1) * (b - 1) * (n - 1))}  # fmt: skip
+    with np.errstate(divide="ignore", invalid="ignore"):
+        epsilon = {
+            "coverage": greenhouse_geisser(m_sa),
+            "stride": greenhouse_geisser(m_sb),
+            "coverage_x_stride": greenhouse_geisser(y.reshape(n, a * b), np.kron(_contrasts(a), _contrasts(b))),
+        }
     for effect, (df1, df2) in dfs.items():
         with np.errstate(divide="ignore", invalid="ignore"):
             f = float((ss[effect] / df1) / (error[effect] / df2))
-        out["effects"][effect] = {"f_statistic": f, "df1": df1, "df2": df2, **p_fields(*f_p(f, df1, df2)),
+        eps = epsilon[effect]
+        corrected = f_p(f, df1 * eps, df2 * eps) if np.isfinite(eps) else (math.nan, math.nan)
+        uncorrected = f_p(f, df1, df2)
+        out["effects"][effect] = {"f_statistic": f, "df1": df1, "df2": df2, "epsilon": eps,
+                                  **p_fields(*corrected), "p_uncorrected": uncorrected[0],
+                                  "log10_p_uncorrected": uncorrected[1],
                                   "partial_eta_squared": partial_eta_squared(f, df1, df2),
                                   "ss": float(ss[effect]), "ss_error": float(error[effect])}  # fmt: skip
     return out

@@ -2,15 +2,16 @@
 
 Every function returns a :class:`matplotlib.figure.Figure`; :func:`save_figure` writes it in the asked formats:
 
-    >>> from inforates.analysis.plots import accuracy_heatmap, save_figure
-    >>> fig = accuracy_heatmap(results, model="videomae")                    # doctest: +SKIP
-    >>> save_figure(fig, "out/figures/videomae/accuracy_heatmap", ["png"])  # doctest: +SKIP
-    [PosixPath('out/figures/videomae/accuracy_heatmap.png')]
+    >>> results = pd.DataFrame({"model": "m", "coverage": [25, 25, 100, 100], "stride": [1, 4, 1, 4],
+    ...                         "accuracy": [0.6, 0.4, 0.9, 0.7]})
+    >>> fig = accuracy_heatmap(results)
+    >>> [ax.get_title() for ax in fig.axes[:1]]
+    ['coverage x stride (coverage_stride, anchor start)']
 
-Per model: ``accuracy_heatmap``, ``accuracy_vs_coverage``, ``accuracy_vs_spacing_seconds``,
-``per_class_distribution_by_coverage``, ``per_class_representative``, ``aliasing_drop_hist``. Across models: ``comparison_accuracy_vs_coverage``,
-``comparison_heatmaps``, ``comparison_best_accuracy``, ``critical_difference``. The synthetic benchmark:
-``aliasing_collapse``.
+Per model: ``accuracy_heatmap`` (one panel per sampling design), ``accuracy_vs_coverage``,
+``accuracy_vs_spacing_seconds``, ``per_class_distribution_by_coverage``, ``per_class_representative``,
+``class_change_hist``. Across models: ``comparison_accuracy_vs_coverage``, ``comparison_heatmaps``,
+``critical_difference``. The synthetic benchmark: ``aliasing_collapse``.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from ..aliasing import direction_visible
+from ..result_grids import DesignGrid, design_grids
 from ..schema import wilson_interval
 from .attribution import clip_facts
 from .nyquist import aliasing_table, design_rows
 from .paired import coverage_blocks
-from .robustness import TIER_THRESHOLDS
+from .robustness import TIER_THRESHOLDS, TIERS
 
 
 COVERAGE_LABEL = "Coverage (% of the clip)"
@@ -64,47 +66,57 @@ def _interval(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------------------------------------------
 # Per model
 # ---------------------------------------------------------------------------------------------------------------
-def _draw_heatmap(ax, results: pd.DataFrame, norm: Normalize, facts: bool = False):
-    """Accuracy per cell; with ``facts`` (and the results' fact columns), each cell's distinct frames and spacing in
-    seconds under it, so that a stride cell that pads is visible as such."""
-    wide = results.pivot_table(index="coverage", columns="stride", values="accuracy", aggfunc="mean")
-    wide = wide.sort_index(ascending=False).sort_index(axis=1)
-    notes = None
-    if (
-        facts
-        and {"distinct_frames", "spacing_seconds"} <= set(results.columns)
-        and results["distinct_frames"].notna().any()
-    ):
-        cells = results.set_index(["coverage", "stride"])
-        notes = {key: f"{row.distinct_frames:.3g} fr, {row.spacing_seconds:.2g} s" for key, row in cells.iterrows()
-                 if pd.notna(row.distinct_frames)}  # fmt: skip
-    image = ax.imshow(wide.to_numpy(), cmap=CMAP, norm=norm, aspect="auto")
-    ax.set_xticks(range(wide.shape[1]), [str(s) for s in wide.columns])
+def _draw_heatmap(ax, grid: DesignGrid, norm: Normalize, facts: DesignGrid | None = None):
+    """One design's accuracy per cell; with ``facts`` (a grid of text notes), each cell's distinct frames and
+    spacing in seconds under it, so that a stride cell that pads is visible as such."""
+    wide = grid.table.sort_index(ascending=False)
+    notes = facts.table.reindex(index=wide.index, columns=wide.columns) if facts is not None else None
+    image = ax.imshow(wide.to_numpy(float), cmap=CMAP, norm=norm, aspect="auto")
+    ax.set_xticks(range(wide.shape[1]), [_fmt(s) for s in wide.columns])
     ax.set_yticks(range(wide.shape[0]), [_fmt(c) for c in wide.index])
-    ax.set_xlabel("Stride (frames)")
-    ax.set_ylabel(COVERAGE_LABEL)
+    ax.set_xlabel(grid.label(grid.columns).capitalize())
+    ax.set_ylabel(grid.label(grid.rows).capitalize())
     mid = (norm.vmin + norm.vmax) / 2
     for i in range(wide.shape[0]):
         for j in range(wide.shape[1]):
             value = wide.iat[i, j]
             if np.isfinite(value):
                 color = "black" if value > mid else "white"
-                note = (notes or {}).get((wide.index[i], wide.columns[j]))
+                note = notes.iat[i, j] if notes is not None and isinstance(notes.iat[i, j], str) else None
                 text = f"{value:.3f}" + (f"\n{note}" if note else "")
                 ax.text(j, i, text, ha="center", va="center", color=color, fontsize=8 if note is None else 6.5)
     return image
 
 
-def accuracy_heatmap(results: pd.DataFrame, model: str) -> Figure:
-    """Coverage x stride accuracy of one model, each cell annotated with its accuracy and, where the results have
-    them, its distinct frames and median spacing in seconds (docs/sampling.md)."""
-    df = results[results["model"] == model]
-    fig = Figure(figsize=(7.2, 5.2), layout="constrained")
-    ax = fig.add_subplot()
-    norm = Normalize(df["accuracy"].min(), df["accuracy"].max())
-    image = _draw_heatmap(ax, df, norm, facts=True)
-    fig.colorbar(image, ax=ax, label=ACCURACY_LABEL)
-    ax.set_title(f"{model}: accuracy by coverage and stride")
+def _fact_notes(results: pd.DataFrame) -> pd.DataFrame | None:
+    """Each cell's ``distinct frames, spacing`` note, where the results have the facts."""
+    if not (
+        {"distinct_frames", "spacing_seconds"} <= set(results.columns) and results["distinct_frames"].notna().any()
+    ):
+        return None
+    notes = [f"{d:.3g} fr, {s:.2g} s" if pd.notna(d) and pd.notna(s) else (f"{d:.3g} fr" if pd.notna(d) else None)
+             for d, s in zip(results["distinct_frames"], results["spacing_seconds"])]  # fmt: skip
+    return results.assign(note=notes)
+
+
+def accuracy_heatmap(results: pd.DataFrame) -> Figure:
+    """One model's accuracy, a heatmap per sampling design on its own axes (:mod:`inforates.result_grids`), each
+    cell annotated with its accuracy and, where the results have them, its distinct frames and median spacing in
+    seconds (docs/sampling.md)."""
+    model = str(results["model"].iloc[0])
+    grids = design_grids(results)
+    noted = _fact_notes(results)
+    notes = design_grids(noted, "note") if noted is not None else [None] * len(grids)
+    width = sum(1.1 * g.table.shape[1] + 2.2 for g in grids)
+    fig = Figure(figsize=(max(6.0, width), 5.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(grids), width_ratios=[g.table.shape[1] + 1.5 for g in grids]))
+    norm = Normalize(results["accuracy"].min(), results["accuracy"].max())
+    image = None
+    for ax, grid, note in zip(axes, grids, notes):
+        image = _draw_heatmap(ax, grid, norm, note)
+        ax.set_title(grid.title, fontsize=9)
+    fig.colorbar(image, ax=list(axes), label=ACCURACY_LABEL)
+    fig.suptitle(f"{model}: accuracy of each sampling design")
     return fig
 
 
@@ -193,18 +205,19 @@ def per_class_distribution_by_coverage(per_class: pd.DataFrame, model: str) -> F
     return fig
 
 
-def per_class_representative(per_class: pd.DataFrame, sensitivity: pd.DataFrame, model: str, n: int = 5) -> Figure:
-    """Accuracy vs coverage of the ``n`` most sensitive and the ``n`` most robust classes (by aliasing drop)."""
+def per_class_representative(per_class: pd.DataFrame, changes: pd.DataFrame, model: str, n: int = 5) -> Figure:
+    """Accuracy vs coverage of the ``n`` classes that change most from 100 % to 25 % coverage (either way) and of
+    the ``n`` that change least."""
     wide = _class_by_coverage(per_class[per_class["model"] == model])
-    ranked = sensitivity.sort_values("drop", ascending=False)
+    ranked = changes.assign(size=changes["drop"].abs()).sort_values("size", ascending=False, kind="stable")
     n = max(1, min(n, len(ranked) // 2))
-    groups = (("Most sensitive", ranked.head(n)), ("Most robust", ranked.tail(n).iloc[::-1]))
+    groups = (("Largest-change", ranked.head(n)), ("Most stable", ranked.tail(n).iloc[::-1]))
     fig = Figure(figsize=(11, 4.4), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     for ax, (title, rows) in zip(axes, groups):
         for cls, drop in zip(rows["class"], rows["drop"]):
             ax.plot(wide.columns, wide.loc[cls], marker="o", label=f"{cls} ({drop:+.2f})")
-        ax.set_title(f"{title} classes (drop 100 % -> 25 %)")
+        ax.set_title(f"{title} classes (accuracy at 100 % minus at 25 %)")
         ax.set_xlabel(COVERAGE_LABEL)
         ax.set_xticks(list(wide.columns))
         ax.grid(alpha=0.3)
@@ -214,21 +227,22 @@ def per_class_representative(per_class: pd.DataFrame, sensitivity: pd.DataFrame,
     return fig
 
 
-def aliasing_drop_hist(
-    sensitivity: pd.DataFrame, model: str, thresholds: tuple[float, float] = TIER_THRESHOLDS
-) -> Figure:
-    """Histogram of per-class aliasing drops with the tier thresholds."""
+def class_change_hist(changes: pd.DataFrame, model: str, thresholds: tuple[float, float] = TIER_THRESHOLDS) -> Figure:
+    """Histogram of per-class changes from 100 % to 25 % coverage, with the tier thresholds on both sides."""
     fig = Figure(figsize=(6.4, 4.4), layout="constrained")
     ax = fig.add_subplot()
-    drops = sensitivity["drop"].to_numpy(float)
+    drops = changes["drop"].to_numpy(float)
     ax.hist(drops, bins=min(30, max(5, len(drops) // 3)), color="tab:blue", alpha=0.8, edgecolor="white")
-    counts = sensitivity["tier"].value_counts()
-    ax.axvline(thresholds[0], color="tab:green", linestyle="--", label=f"robust < {thresholds[0]:g}")
-    ax.axvline(thresholds[1], color="tab:red", linestyle="--", label=f"sensitive >= {thresholds[1]:g}")
+    counts = changes["tier"].value_counts()
+    for sign in (-1, 1):
+        ax.axvline(sign * thresholds[0], color="tab:green", linestyle="--",
+                   label=f"stable within +-{thresholds[0]:g}" if sign > 0 else None)  # fmt: skip
+        ax.axvline(sign * thresholds[1], color="tab:red", linestyle="--",
+                   label=f"large beyond +-{thresholds[1]:g}" if sign > 0 else None)  # fmt: skip
     ax.axvline(float(np.mean(drops)), color="black", linestyle=":", label=f"mean {np.mean(drops):+.3f}")
-    tiers = ", ".join(f"{counts.get(t, 0)} {t}" for t in ("robust", "moderate", "sensitive"))
-    ax.set_title(f"{model}: per-class aliasing drop ({tiers})", fontsize=10)
-    ax.set_xlabel("Accuracy at 100 % minus at 25 % coverage (mean over strides)")
+    tiers = ", ".join(f"{counts.get(t, 0)} {t}" for t in TIERS)
+    ax.set_title(f"{model}: per-class change, 100 % -> 25 % coverage ({tiers})", fontsize=10)
+    ax.set_xlabel("Accuracy at 100 % minus at 25 % coverage (mean over strides; positive: lost at 25 %)")
     ax.set_ylabel("Classes")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=8)
@@ -268,31 +282,12 @@ def comparison_heatmaps(results: pd.DataFrame) -> Figure:
     norm = Normalize(results["accuracy"].min(), results["accuracy"].max())
     image = None
     for ax, model in zip(axes, models):
-        image = _draw_heatmap(ax, results[results["model"] == model], norm)
+        image = _draw_heatmap(ax, design_grids(results[results["model"] == model])[0], norm)
         ax.set_title(model)
     for ax in axes[1:]:
         ax.set_ylabel("")
     fig.colorbar(image, ax=list(axes), label=f"{ACCURACY_LABEL} (shared scale)")
     fig.suptitle("Accuracy by coverage and stride")
-    return fig
-
-
-def comparison_best_accuracy(best: pd.DataFrame) -> Figure:
-    """Each model's best cell as a bar with its 95 % interval, labelled with the variant."""
-    fig = Figure(figsize=(1.8 * len(best) + 2.5, 4.4), layout="constrained")
-    ax = fig.add_subplot()
-    low, high = _interval(best)
-    acc = best["accuracy"].to_numpy(float)
-    x = np.arange(len(best))
-    colors = [f"C{i}" for i in range(len(best))]
-    ax.bar(x, acc, yerr=[acc - low, high - acc], capsize=6, color=colors, alpha=0.85)
-    for xi, a, hi, variant in zip(x, acc, high, best["variant"]):
-        ax.text(xi, hi + 0.01, f"{a:.3f}\n{variant}", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(x, best["model"])
-    ax.set_ylabel(ACCURACY_LABEL)
-    ax.set_ylim(max(0.0, float(np.nanmin(low)) - 0.1), min(1.08, float(np.nanmax(high)) + 0.1))
-    ax.set_title("Best accuracy per model (95 % CI)")
-    ax.grid(axis="y", alpha=0.3)
     return fig
 
 

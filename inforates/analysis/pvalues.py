@@ -4,15 +4,16 @@ A chi-square, F or normal tail far out (Cochran's Q on a large simulation, a rm-
 is smaller than the smallest double: scipy's ``sf`` returns 0.0 and its ``logsf`` -inf. Every stored test
 therefore carries ``log10_p`` next to ``p_value``: log10 of the tail probability, computed from the
 distribution's continued fraction in log space where the tail underflows (``chi2_p``, ``f_p``, ``normal_p``).
-The report writes p under 0.001 in scientific notation, and underflows as ``p < 1e-300`` with their log10.
+The report writes p under 0.001 in scientific notation, p over 0.999 as ``p > 0.999`` (never ``1.000``), and
+underflows as ``p < 1e-300`` with their log10.
 
-    >>> format_p(2.3e-6), format_p(0.0312), format_p(0.0, log10_p=-1060.7)
-    ('p = 2.3e-06', 'p = 0.031', 'p < 1e-300 (log10 p = -1060.7)')
+    >>> format_p(2.3e-6), format_p(0.0312), format_p(0.99993), format_p(0.0, log10_p=-1060.7)
+    ('p = 2.3e-06', 'p = 0.031', 'p > 0.999', 'p < 1e-300 (log10 p = -1060.7)')
     >>> p, log10_p = chi2_p(5000, 20)
     >>> p, round(log10_p, 1)
     (0.0, -1060.7)
-    >>> p_cell(2.3e-6), p_cell(0.0312), p_cell(0.0, -1060.7)
-    ('2.3e-06', '0.031', '<1e-300 (log10 -1060.7)')
+    >>> p_cell(2.3e-6), p_cell(0.0312), p_cell(1.0), p_cell(0.0, -1060.7)
+    ('2.3e-06', '0.031', '>0.999', '<1e-300 (log10 -1060.7)')
 """
 
 from __future__ import annotations
@@ -130,6 +131,8 @@ def p_cell(p: float | None, log10_p: float | None = None) -> str:
         return ""
     if p < UNDERFLOW:
         return "<1e-300" + ("" if _missing(log10_p) or not math.isfinite(log10_p) else f" (log10 {log10_p:.1f})")
+    if p > 0.999:
+        return ">0.999"
     return f"{p:.1e}" if p < 0.001 else f"{p:.3f}"
 
 
@@ -140,6 +143,8 @@ def format_p(p: float | None, log10_p: float | None = None) -> str:
     if p < UNDERFLOW:
         known = not _missing(log10_p) and math.isfinite(log10_p)
         return "p < 1e-300" + (f" (log10 p = {log10_p:.1f})" if known else "")
+    if p > 0.999:
+        return "p > 0.999"
     return f"p = {p:.1e}" if p < 0.001 else f"p = {p:.3f}"
 
 

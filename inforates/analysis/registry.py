@@ -1,19 +1,22 @@
-"""The analysis registry: every analysis ``inforates compare`` runs, in the order it runs them.
+"""The analysis registry: every analysis ``inforates compare`` runs, in the order it runs them, and the order the
+report reads them in.
 
     >>> [entry.name for entry in ENTRIES][:3]
-    ['cell_facts', 'accuracy_by_variant', 'cochran_q']
+    ['cell_facts', 'accuracy_by_variant', 'densest']
 
 :func:`analyse` only iterates over :data:`ENTRIES`. Entries run protocol block by protocol block (consecutive
 entries of one ``protocol``); in each block, the entries the *kind* of inputs rules out (an unmet ``input`` need:
 no per-video predictions, no per-class tables) are listed as skipped first, then the others run in order, each
-checking its data needs (how many models, which coverages) at its turn. Adding an analysis: write its
-:class:`~inforates.analysis.entry.Entry` (entries_*.py), add it here, and test it.
+checking its data needs (how many models, which coverages) at its turn, and each correcting its family of tests
+once every model's part is in. Adding an analysis: write its :class:`~inforates.analysis.entry.Entry`
+(entries_*.py), add it here (and to :data:`REPORT_ORDER`), and test it.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from .entries_accuracy import ACCURACY, BEST, DENSEST
 from .entries_confusion import CONFUSION
 from .entries_facts import CELL_FACTS
 from .entries_paired import (
@@ -25,17 +28,9 @@ from .entries_paired import (
     NYQUIST,
     PAIRWISE_MCNEMAR,
 )
+from .entries_paper import PAPER, SUMMARY
+from .entries_robustness import CLASS_CHANGES, COVERAGE_DROP, CRITICAL_COVERAGE, RANKING
 from .entries_sampling import ATTRIBUTION, MATCHED_EVIDENCE, RM_ANOVA
-from .entries_summary import (
-    ACCURACY,
-    ALIASING_DROP,
-    BEST,
-    CLASS_SENSITIVITY,
-    CRITICAL_COVERAGE,
-    PAPER,
-    RANKING,
-    SUMMARY,
-)
 from .entry import PROTOCOLS, Analysis, Context, Entry
 from .inputs import Inputs, ModelRun
 
@@ -43,12 +38,14 @@ from .inputs import Inputs, ModelRun
 ENTRIES: tuple[Entry, ...] = (
     CELL_FACTS,
     ACCURACY,
+    DENSEST,
+    BEST,
     COCHRAN_Q,
     PAIRWISE_MCNEMAR,
     FRIEDMAN_COVERAGE,
-    ATTRIBUTION,
-    MATCHED_EVIDENCE,
     RM_ANOVA,
+    MATCHED_EVIDENCE,
+    ATTRIBUTION,
     MODEL_MCNEMAR,
     LOGISTIC,
     FRIEDMAN_MODELS,
@@ -56,18 +53,16 @@ ENTRIES: tuple[Entry, ...] = (
     PAPER,
     SUMMARY,
     RANKING,
-    BEST,
-    ALIASING_DROP,
+    COVERAGE_DROP,
     CRITICAL_COVERAGE,
-    CLASS_SENSITIVITY,
+    CLASS_CHANGES,
     CONFUSION,
 )
-# The order the report's findings are read in (entries left out follow, in ENTRIES order); consecutive per-model
-# entries are read model by model.
-FINDINGS_ORDER = ("cell_facts", "best", "ranking", "aliasing_drop", "critical_coverage", "cochran_q", "pairwise_mcnemar",
-                  "friedman_coverage", "rm_anova", "matched_evidence", "attribution", "model_mcnemar",
-                  "logistic_interaction", "friedman_models", "class_sensitivity", "confusion", "nyquist_check",
-                  "paper")  # fmt: skip
+# The order the report reads the sections in (the main result first); entries left out follow, in ENTRIES order.
+REPORT_ORDER = ("densest", "nyquist_check", "accuracy_by_variant", "ranking", "rm_anova", "matched_evidence", "attribution",
+                "coverage_drop", "logistic_interaction", "best", "critical_coverage", "cochran_q", "pairwise_mcnemar",
+                "model_mcnemar", "friedman_coverage", "friedman_models", "class_changes", "confusion", "cell_facts",
+                "paper")  # fmt: skip
 
 
 def _blocks(entries: tuple[Entry, ...]) -> list[list[Entry]]:
@@ -121,8 +116,12 @@ def _run(ctx: Context, entry: Entry, ruled_out: set[str]) -> None:
             table = entry.compute(ctx, run)
             if table is not None:
                 rows.append(table)
+        if not rows and not any(all(ctx.met(n, r) for n in entry.only_if if n.per_model) for r in ctx.inputs.runs):
+            return  # applies to no model
         if rows and entry.tables:
             ctx.tables[entry.tables[0]] = pd.concat(rows, ignore_index=True)
+    if entry.correct is not None:
+        entry.correct(ctx)
     ctx.analysis.done.append(entry.name)
 
 
@@ -153,8 +152,8 @@ def analyse(
     entries: tuple[Entry, ...] = ENTRIES,
 ) -> Analysis:
     """Run the analyses the inputs allow. ``protocol``: ``paired`` (default), ``paper`` (the 2025 study's) or
-    ``both``; the robustness summaries and the cross-model ranking are computed in every case.
-    ``nyquist_exclude`` maps models left out of the synthetic benchmark's pooled Nyquist check to the reason."""
+    ``both``; the robustness summaries are computed in every case. ``nyquist_exclude`` maps models left out of the
+    synthetic benchmark's pooled Nyquist check to the reason."""
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
     inputs = Inputs.stack(runs)
@@ -171,32 +170,18 @@ def analyse(
         for entry in block:
             _run(ctx, entry, ruled_out)
     an.statistical["skipped"] = an.skipped
+    an.statistical["families"] = an.families
     return an
 
 
-def findings(analysis: Analysis, entries: tuple[Entry, ...] = ENTRIES) -> list[str]:
-    """The report's sentences: each computed entry's finding, in :data:`FINDINGS_ORDER`."""
+def report_entries(analysis: Analysis, entries: tuple[Entry, ...] = ENTRIES) -> list[Entry]:
+    """The computed entries in the order the report reads them (:data:`REPORT_ORDER`, then the rest)."""
     by_name = {e.name: e for e in entries}
-    ordered = [by_name[n] for n in FINDINGS_ORDER if n in by_name]
-    ordered += [e for e in entries if e.name not in FINDINGS_ORDER]
-    ordered = [e for e in ordered if e.finding is not None and e.name in analysis.done]
-    out: list[str] = []
-    i = 0
-    while i < len(ordered):
-        if not ordered[i].per_model:
-            out += ordered[i].finding(analysis)
-            i += 1
-            continue
-        group = [ordered[i]]
-        while i + len(group) < len(ordered) and ordered[i + len(group)].per_model:
-            group.append(ordered[i + len(group)])
-        for model in analysis.statistical["models"]:
-            for entry in group:
-                out += entry.finding(analysis, model)
-        i += len(group)
-    return out
+    ordered = [by_name[n] for n in REPORT_ORDER if n in by_name]
+    ordered += [e for e in entries if e.name not in REPORT_ORDER]
+    return [e for e in ordered if e.name in analysis.done]
 
 
 def model_figures(entries: tuple[Entry, ...] = ENTRIES) -> list[str]:
-    """Per-model figure names (``accuracy_heatmap``...), in the order the report shows them."""
+    """Per-model figure names (``accuracy_heatmap``...), in the order of the entries."""
     return [f.split("/", 1)[1] for e in entries for f in e.figures if f.startswith("{model}/")]

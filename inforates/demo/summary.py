@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from ..analysis.entries_robustness import RANKING
 from ..files import write_json
 from .pipeline import DENSEST, SUMMARY_FILE
 
@@ -26,9 +27,9 @@ def print_summary(analysis, validation: dict[str, float], out: Path, timings: di
     """The demo's last lines: densest-variant accuracy per model, each model's direction accuracy (validation; test
     below / past the limit), the ranking, the pooled Nyquist check as the report has it, the time per stage and the
     files. ``validation``: direction accuracy on the validation split per model. Returns the exit status."""
+    from ..analysis.entries_paired import within_video_text
     from ..analysis.nyquist import nyquist_check
     from ..analysis.outputs import to_jsonable
-    from ..analysis.pvalues import p_cell
 
     predictions = analysis.extras["predictions"]
     every_cell = analysis.tables["accuracy_by_variant"]
@@ -59,21 +60,9 @@ def print_summary(analysis, validation: dict[str, float], out: Path, timings: di
         print(
             f"  {model} is left out of the Nyquist check: {reason} (docs/synthetic.md, 'What the tiny models learn')"
         )
-    ranking = analysis.multimodel.get("ranking", [])
-    if ranking:
-        order = " > ".join(f"{r['model']} ({r['auc']:.3f})" for r in ranking)
-        print(f"robustness ranking (normalised area under accuracy vs coverage): {order}")
-    pooled, within = ", ".join(check["models"]) or "no model", check["within_video"]
-    p_text = p_cell(within["p_value"], within["log10_p"])
-    print(
-        f"Nyquist check {check['verdict']} ({pooled}), within each video over spacings 1-12: direction accuracy "
-        f"{within['below']:.3f} below the limit (needs >= {limits['min_below_accuracy']}) and {within['above']:.3f} "
-        f"past it (needs <= {limits['max_above_accuracy']}) on {within['n_pairs']} model x video pairs; paired "
-        f"difference {within['difference']:.3f} (95 % CI {within['ci_low']:.3f}-{within['ci_high']:.3f}, Wilcoxon "
-        f"p {p_text}); pooled over every clip: "
-        f"{check['below_nyquist_accuracy']:.3f} on {check['below_nyquist_n']} clips below, "
-        f"{check['above_nyquist_accuracy']:.3f} on {check['above_nyquist_n']} past it"
-    )
+    for line in RANKING.headline(analysis) if RANKING.name in analysis.done else ():
+        print(line)
+    print(within_video_text(check))
     print("time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
     summary.update(nyquist_check=check, seconds=timings)
     write_json(out / SUMMARY_FILE, to_jsonable(summary))

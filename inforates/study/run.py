@@ -92,10 +92,19 @@ def train_and_evaluate(
     result.timings["train + evaluate"] = time.perf_counter() - tic
 
 
+def analysis_digest() -> str:
+    """A hash of the analysis code (``inforates/analysis/*.py``): another version of it compares anew."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(__file__).resolve().parents[1] / "analysis").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def compare_key(models: list[StudyModel], protocol: str, n_boot: int) -> dict:
-    """What a comparison depends on: each run's ``run.json`` (its sha256), the protocol and the resamples."""
+    """What a comparison depends on: each run's ``run.json`` (its sha256), the protocol, the resamples and the
+    analysis code."""
     runs = {m.name: hashlib.sha256((m.eval_dir / "run.json").read_bytes()).hexdigest() for m in models}
-    return {"runs": runs, "protocol": protocol, "n_boot": n_boot}
+    return {"runs": runs, "protocol": protocol, "n_boot": n_boot, "analysis": analysis_digest()}
 
 
 def _reused_comparison(out: Path, key: dict) -> tuple[dict, dict]:
