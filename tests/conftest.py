@@ -57,6 +57,22 @@ def write_video(path: Path, frames: np.ndarray, fps: float = 25.0) -> Path:
     return path
 
 
+def decoded_texture(folder: Path, num_frames: int, height: int, width: int, noise: float = 15.0):
+    """``num_frames`` real decoded frames (an H.264 round trip), uint8 ``(T, 3, H, W)``: a texture moving from frame
+    to frame, with noise, so that every frame differs."""
+    from inforates.data.decoding import VideoReader
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:height, 0:width]
+    frames = []
+    for t in range(num_frames):
+        base = 128 + 60 * np.sin(xx / 6 + t) + 40 * np.cos(yy / 5 - t) + rng.normal(0, noise, (height, width))
+        frames.append(np.stack([base, 0.6 * np.roll(base, 7, axis=1) + 40, 255 - base]))
+    path = write_video(folder / "texture.mp4", np.clip(frames, 0, 255).astype(np.uint8))
+    with VideoReader(path) as video:
+        return video.get(list(range(num_frames)))
+
+
 @pytest.fixture
 def make_video(tmp_path):
     """``make_video(name, num_frames=30, fps=25, size=(64, 64), seed=0) -> Path`` of a real encoded video."""

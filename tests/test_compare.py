@@ -36,12 +36,17 @@ def write_run(folder: Path, pred: pd.DataFrame, run_json: dict | None = None, mo
     return folder
 
 
-@pytest.fixture(scope="module")
-def simulated(tmp_path_factory):
-    root = tmp_path_factory.mktemp("eval")
-    pred = simulate_predictions(n_classes=10, videos_per_class=15, seed=11)
+def write_runs(root: Path, pred: pd.DataFrame) -> Path:
+    """One run directory per model of ``pred``, ``root/run_<model>``."""
     for model, df in pred.groupby("model"):
         write_run(root / f"run_{model}", df.reset_index(drop=True))
+    return root
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    pred = simulate_predictions(n_classes=10, videos_per_class=15, seed=11)
+    root = write_runs(tmp_path_factory.mktemp("eval"), pred)
     out = root.parent / "compare"
     rc = cli.main(["compare", "--runs", str(root), "--out", str(out), "--protocol", "both", "--formats", "png,svg",
                        "--n-boot", "300"])  # fmt: skip

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from inforates.commands.demo import main, make_parser
-from inforates.demo.pipeline import DENSEST
-from inforates.demo.summary import TARGET_ACCURACY
+from inforates.demo.summary import DENSEST, TARGET_ACCURACY
 from inforates.errors import RecipeError
 
 

@@ -7,10 +7,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from conftest import write_video
+from conftest import decoded_texture
 
 from inforates.configs import DataArguments
-from inforates.data.decoding import VideoReader
 from inforates.data.rand_augment import (
     OPERATIONS,
     RAND_INCREASING_TRANSFORMS,
@@ -30,15 +29,7 @@ CLIP_STATISTICS = {"AutoContrast", "Equalize", "Contrast", "ContrastIncreasing"}
 @pytest.fixture(scope="module")
 def real_clip(tmp_path_factory):
     """6 decoded 48x64 frames of a moving texture (an H.264 round trip): every frame differs."""
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:48, 0:64]
-    frames = []
-    for t in range(6):
-        base = 128 + 60 * np.sin(xx / 6 + t) + 40 * np.cos(yy / 5 - t) + rng.normal(0, 15, (48, 64))
-        frames.append(np.stack([base, 0.6 * np.roll(base, 7, axis=1) + 40, 255 - base]))
-    path = write_video(tmp_path_factory.mktemp("ra") / "tex.mp4", np.clip(frames, 0, 255).astype(np.uint8))
-    with VideoReader(path) as video:
-        return video.get(list(range(6)))
+    return decoded_texture(tmp_path_factory.mktemp("ra"), 6, 48, 64)
 
 
 @pytest.fixture(scope="module")

@@ -241,14 +241,21 @@ def ema_run(synth, out, *extra):  # noqa: F811
     return run(synth, out, "--ema_decay", "0.7", "--load_best_model_at_end", "false", "--seed", "3", *extra)
 
 
-def test_saved_model_is_the_average_and_resuming_keeps_it(synth, tmp_path):  # noqa: F811
-    whole = ema_run(synth, tmp_path / "whole", "--dataloader_num_workers", "1")
-    shadow = load_file(whole / "checkpoint-8" / EMA_FILE)
-    saved = AutoModelForVideoClassification.from_pretrained(whole).state_dict()
+def assert_saved_model_is_the_average(run: Path, checkpoint: str) -> dict:
+    """The run's saved model equals the moving average of its last checkpoint, which differs from the raw weights;
+    returns that average."""
+    shadow = load_file(run / checkpoint / EMA_FILE)
+    saved = AutoModelForVideoClassification.from_pretrained(run).state_dict()
     for name, value in shadow.items():
         torch.testing.assert_close(saved[name], value, rtol=0, atol=0, msg=name)
-    raw = load_file(whole / "checkpoint-8" / "model.safetensors")
+    raw = load_file(run / checkpoint / "model.safetensors")
     assert any(not torch.equal(raw[n], shadow[n]) for n in shadow)
+    return shadow
+
+
+def test_saved_model_is_the_average_and_resuming_keeps_it(synth, tmp_path):  # noqa: F811
+    whole = ema_run(synth, tmp_path / "whole", "--dataloader_num_workers", "1")
+    shadow = assert_saved_model_is_the_average(whole, "checkpoint-8")
     evaluation = json.loads((whole / "eval_results.json").read_text())
     assert evaluation["eval_ema_decay"] == 0.7 and "eval_accuracy" in evaluation
 
@@ -279,12 +286,7 @@ def test_ema_and_mixing_in_two_ddp_processes(synth, tmp_path):  # noqa: F811
     done = launch("accelerate_configs/cpu_2proc.yaml", synth, out, "--ema_decay", "0.5", "--mixup_alpha", "0.8",
                   "--cutmix_alpha", "1.0", "--load_best_model_at_end", "false")  # fmt: skip
     assert _trained(out, done)["global_step"] == 2
-    shadow = load_file(out / "checkpoint-2" / EMA_FILE)
-    saved = AutoModelForVideoClassification.from_pretrained(out).state_dict()
-    for name, value in shadow.items():
-        torch.testing.assert_close(saved[name], value, rtol=0, atol=0, msg=name)
-    raw = load_file(out / "checkpoint-2" / "model.safetensors")
-    assert any(not torch.equal(raw[n], shadow[n]) for n in shadow)
+    assert_saved_model_is_the_average(out, "checkpoint-2")
 
 
 def test_ema_refuses_what_it_cannot_average(synth, tmp_path, monkeypatch):  # noqa: F811

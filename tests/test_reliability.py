@@ -231,14 +231,10 @@ def test_an_unknown_flag_is_named_as_a_flag_with_close_matches(tmp_path):
 
 @pytest.fixture(scope="module")
 def compare_inputs(tmp_path_factory):
-    from test_compare import write_run
+    from test_compare import write_runs
     from test_stats_simulation import simulate_predictions
 
-    root = tmp_path_factory.mktemp("runs")
-    pred = simulate_predictions(n_classes=4, videos_per_class=5, seed=1)
-    for model, df in pred.groupby("model"):
-        write_run(root / f"run_{model}", df.reset_index(drop=True))
-    return root
+    return write_runs(tmp_path_factory.mktemp("runs"), simulate_predictions(n_classes=4, videos_per_class=5, seed=1))
 
 
 def compare(inputs, out, *extra) -> int:

@@ -9,12 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inforates.sampling import (
+from inforates.sampling.facts import clip_facts, union_indices
+from inforates.sampling.samplers import (
     ANCHORS,
     SAMPLERS,
-    SamplingVariant,
-    build_grid,
-    clip_facts,
     clip_indices,
     coverage_window,
     dense_indices,
@@ -23,13 +21,9 @@ from inforates.sampling import (
     get_sampler,
     segment_indices,
     spacing_budget_indices,
-    temporal_views,
-    union_indices,
-    video_rng,
-    view_starts,
-    window_frames,
 )
-from inforates.sampling.variants import check_grid
+from inforates.sampling.variants import SamplingVariant, build_grid, check_grid, video_rng
+from inforates.sampling.views import temporal_views, view_starts, window_frames
 
 
 def study_2025_indices(total_frames, coverage, stride, clip_len):

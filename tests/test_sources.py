@@ -153,6 +153,21 @@ def test_missing_dataset_dir_names_the_key(tmp_path):
         load_video_dataset(DataArguments())
 
 
+def dataset_fixtures(build, name: str, prefix: str):
+    """``<prefix>_template`` (module-scoped, built once by ``build(folder)``) and ``<prefix>`` (a fresh copy of it
+    for each test: some tests change it)."""
+
+    @pytest.fixture(scope="module")
+    def template(tmp_path_factory):
+        return build(tmp_path_factory.mktemp(name))
+
+    @pytest.fixture
+    def copy(request, tmp_path):
+        return Path(shutil.copytree(request.getfixturevalue(f"{prefix}_template"), tmp_path / name))
+
+    return template, copy
+
+
 # --- UCF-101 ----------------------------------------------------------------------------------------------------
 UCF_CLASSES = ["ApplyEyeMakeup", "Archery", "Bowling"]
 
@@ -442,13 +457,19 @@ def test_hub_ucf_names_give_groups_and_whole_group_validation(ucf_clips, tmp_pat
     assert not no_group_warnings(caplog)
 
 
+def manifest_of(clips, folder: Path, names: list[str], label_part: int) -> DataArguments:
+    """The clips copied into ``folder`` under ``names``, in a manifest whose label is part ``label_part`` of the
+    name (split on ``_``), every one in train."""
+    rows = []
+    for (path, _, _), name in zip(clips, names):
+        shutil.copy(path, folder / name)
+        rows.append({"path": name, "label": name.split("_")[label_part], "split": "train"})
+    return DataArguments(dataset_source="manifest", manifest_path=str(write_csv(folder / "m.csv", rows)))
+
+
 def test_ucf_like_names_without_groups_warn_once(ucf_clips, tmp_path, caplog):
     names = ["v_Archery_g03_c01.avi", "v_Archery_g04_c01_flipped.avi", "v_Bowling_g03_c01.avi", "v_Bowling_g04.avi"]
-    rows = []
-    for (path, _, _), name in zip(ucf_clips, names):
-        shutil.copy(path, tmp_path / name)
-        rows.append({"path": name, "label": name.split("_")[1], "split": "train"})
-    args = DataArguments(dataset_source="manifest", manifest_path=str(write_csv(tmp_path / "m.csv", rows)))
+    args = manifest_of(ucf_clips, tmp_path, names, 1)
     with caplog.at_level(logging.WARNING):
         splits = load_video_dataset(args, seed=0)
     assert set(splits["train"]["group"]) | set(splits["validation"]["group"]) == {"g03", ""}
@@ -471,14 +492,9 @@ def test_ucf_like_names_without_groups_warn_once(ucf_clips, tmp_path, caplog):
 
 def test_other_names_without_groups_do_not_warn(ucf_clips, tmp_path, caplog):
     names = ["walk_0.avi", "v_jump_gate_climb.avi", "run_g01.avi", "run_c01.avi"]
-    rows = []
-    for (path, _, _), name in zip(ucf_clips, names):
-        shutil.copy(path, tmp_path / name)
-        rows.append({"path": name, "label": name.split("_")[0], "split": "train"})
+    args = manifest_of(ucf_clips, tmp_path, names, 0)
     with caplog.at_level(logging.WARNING):
-        splits = load_video_dataset(
-            DataArguments(dataset_source="manifest", manifest_path=str(write_csv(tmp_path / "m.csv", rows)))
-        )
+        splits = load_video_dataset(args)
         clips = [str(tmp_path / name) for name in names]
         datasets.Dataset.from_dict({"video": clips, "label": ["a", "b", "a", "b"]}).save_to_disk(str(tmp_path / "hub"))
         loaded = load_video_dataset(DataArguments(dataset_source="hub", dataset_name=str(tmp_path / "hub")))
@@ -554,14 +570,7 @@ def build_hmdb51(root: Path, plans: dict[int, list[int]] = HMDB_PLANS) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def hmdb_template(tmp_path_factory):
-    return build_hmdb51(tmp_path_factory.mktemp("hmdb"))
-
-
-@pytest.fixture
-def hmdb(hmdb_template, tmp_path):
-    return Path(shutil.copytree(hmdb_template, tmp_path / "hmdb"))
+hmdb_template, hmdb = dataset_fixtures(build_hmdb51, "hmdb", "hmdb")
 
 
 def hmdb_args(root: Path, **keys) -> DataArguments:
@@ -680,14 +689,7 @@ def build_ssv2(root: Path, train_per_class: int = 4, prefix: str = "") -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def ssv2_template(tmp_path_factory):
-    return build_ssv2(tmp_path_factory.mktemp("ssv2"))
-
-
-@pytest.fixture
-def ssv2(ssv2_template, tmp_path):
-    return Path(shutil.copytree(ssv2_template, tmp_path / "ssv2"))
+ssv2_template, ssv2 = dataset_fixtures(build_ssv2, "ssv2", "ssv2")
 
 
 def ssv2_args(root: Path, **keys) -> DataArguments:
@@ -795,14 +797,7 @@ def build_diving48(root: Path, vocab: bool = True) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def diving_template(tmp_path_factory):
-    return build_diving48(tmp_path_factory.mktemp("diving48"))
-
-
-@pytest.fixture
-def diving(diving_template, tmp_path):
-    return Path(shutil.copytree(diving_template, tmp_path / "diving48"))
+diving_template, diving = dataset_fixtures(build_diving48, "diving48", "diving")
 
 
 def test_diving48_vocabulary_names_classes_in_label_order(diving):

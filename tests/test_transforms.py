@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import write_video
+from conftest import decoded_texture
 
 from inforates.configs import DataArguments
-from inforates.data.decoding import VideoReader
 from inforates.data.processor import ProcessorSettings
 from inforates.data.rand_augment import RandAugment
 from inforates.data.transforms import (
@@ -62,15 +61,7 @@ def _checkpoint(tmp_path, name, config, file_name="preprocessor_config.json"):
 @pytest.fixture(scope="module")
 def textured_frames(tmp_path_factory):
     """4 real decoded 240x320 frames with texture and noise (an H.264 round trip)."""
-    rng = np.random.default_rng(0)
-    yy, xx = np.mgrid[0:240, 0:320]
-    frames = []
-    for t in range(4):
-        base = 128 + 60 * np.sin(xx / 7 + t) + 40 * np.cos(yy / 5) + rng.normal(0, 20, (240, 320))
-        frames.append(np.stack([base, np.roll(base, 5, axis=1), 255 - base]))
-    path = write_video(tmp_path_factory.mktemp("tex") / "tex.mp4", np.clip(frames, 0, 255).astype(np.uint8))
-    with VideoReader(path) as video:
-        return video.get([0, 1, 2, 3])
+    return decoded_texture(tmp_path_factory.mktemp("tex"), 4, 240, 320, noise=20.0)
 
 
 def test_from_pretrained_reads_each_model_family(tmp_path):

@@ -82,8 +82,11 @@ def every_clip_has_frequency(predictions: pd.DataFrame) -> bool:
 def folded_turn(predictions: pd.DataFrame) -> np.ndarray:
     """The turn between sampled frames, ``x = f_hz * median_spacing / fps`` revolutions, folded into [-0.5, 0.5]
     (x minus the nearest whole number): positive where the true direction shows, negative where it appears reversed."""
-    x = aliasing_x(predictions["f_hz"].to_numpy(float), predictions["median_spacing"].to_numpy(float),
-                   predictions["fps"].to_numpy(float))  # fmt: skip
+    x = aliasing_x(
+        predictions["f_hz"].to_numpy(float),
+        predictions["median_spacing"].to_numpy(float),
+        predictions["fps"].to_numpy(float),
+    )
     return x - np.round(x)
 
 
@@ -169,8 +172,14 @@ def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
     data, single = attribution_data(predictions)
-    out = {"n_rows": len(data), "n_clusters": int(data["cluster"].nunique()), "single_frame_rows_dropped": single,
-           "cluster_unit": _cluster_unit(predictions), "predictors": {}, "dropped": {}}  # fmt: skip
+    out = {
+        "n_rows": len(data),
+        "n_clusters": int(data["cluster"].nunique()),
+        "single_frame_rows_dropped": single,
+        "cluster_unit": _cluster_unit(predictions),
+        "predictors": {},
+        "dropped": {},
+    }
     if len(data) == 0:
         return {**out, "skipped": "no clip has two or more distinct frames"}
     if data["correct"].nunique() < 2:
@@ -181,8 +190,13 @@ def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -
         return {**out, "skipped": "no predictor varies over the clips"}
     exog = sm.add_constant(data[kept].to_numpy(float), has_constant="add")
     groups = pd.factorize(data["cluster"])[0]
-    model = sm.GEE(data["correct"].to_numpy(), exog, groups=groups, family=sm.families.Binomial(),
-                   cov_struct=sm.cov_struct.Exchangeable())  # fmt: skip
+    model = sm.GEE(
+        data["correct"].to_numpy(),
+        exog,
+        groups=groups,
+        family=sm.families.Binomial(),
+        cov_struct=sm.cov_struct.Exchangeable(),
+    )
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
         try:
@@ -201,11 +215,19 @@ def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -
         p, log10_p = normal_p(params[i] / bse[i])
         sd = float(data[name].std())
         out["predictors"][name] = {
-            "label": PREDICTORS[name][0], "unit": PREDICTORS[name][1], "coef": float(params[i]),
-            "se": float(bse[i]), "odds_ratio": math.exp(params[i]), "ci_low": math.exp(params[i] - 1.959964 * bse[i]),
-            "ci_high": math.exp(params[i] + 1.959964 * bse[i]), "p_value": p, "log10_p": log10_p, "sd": sd,
-            "log_or_per_sd": float(params[i] * sd), "vif": vif[name],
-        }  # fmt: skip
+            "label": PREDICTORS[name][0],
+            "unit": PREDICTORS[name][1],
+            "coef": float(params[i]),
+            "se": float(bse[i]),
+            "odds_ratio": math.exp(params[i]),
+            "ci_low": math.exp(params[i] - 1.959964 * bse[i]),
+            "ci_high": math.exp(params[i] + 1.959964 * bse[i]),
+            "p_value": p,
+            "log10_p": log10_p,
+            "sd": sd,
+            "log_or_per_sd": float(params[i] * sd),
+            "vif": vif[name],
+        }
     out["intercept"] = float(params[0])
     out["working_correlation"] = float(np.atleast_1d(model.cov_struct.dep_params)[0])
     out["collinear"] = [name for name in kept if vif[name] > VIF_HIGH]
@@ -215,10 +237,14 @@ def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -
 
 def attribution_table(result: dict, model: str) -> pd.DataFrame:
     """``attribution.csv`` rows: one per predictor (dropped ones with their reason)."""
-    rows = [{"model": model, "predictor": name, **{k: v for k, v in fit.items() if k != "label"}, "dropped": ""}
-            for name, fit in result["predictors"].items()]  # fmt: skip
-    rows += [{"model": model, "predictor": name, "unit": PREDICTORS[name][1], "dropped": reason}
-             for name, reason in result["dropped"].items()]  # fmt: skip
+    rows = [
+        {"model": model, "predictor": name, **{k: v for k, v in fit.items() if k != "label"}, "dropped": ""}
+        for name, fit in result["predictors"].items()
+    ]
+    rows += [
+        {"model": model, "predictor": name, "unit": PREDICTORS[name][1], "dropped": reason}
+        for name, reason in result["dropped"].items()
+    ]
     table = pd.DataFrame(rows)
     for key in ("n_rows", "n_clusters", "single_frame_rows_dropped", "cluster_unit"):
         table[key] = result[key]

@@ -51,10 +51,13 @@ def _draw_accuracy(analysis, runs, save) -> None:
 
 def _accuracy_section(analysis, figures) -> list[str]:
     accuracy = analysis.tables["accuracy_by_variant"]
-    lines = ["## Accuracy of each sampling design", "",
-             "Each design (sampler, anchor) on its own axes; 95 % intervals of every cell in "
-             "`accuracy_by_variant.csv` (cluster bootstrap where there are per-video predictions, else Wilson).",
-             ""]  # fmt: skip
+    lines = [
+        "## Accuracy of each sampling design",
+        "",
+        "Each design (sampler, anchor) on its own axes; 95 % intervals of every cell in "
+        "`accuracy_by_variant.csv` (cluster bootstrap where there are per-video predictions, else Wilson).",
+        "",
+    ]
     for model in analysis.models:
         lines += [f"### {model}", ""]
         for grid in design_grids(accuracy[accuracy["model"] == model]):
@@ -65,8 +68,8 @@ def _accuracy_section(analysis, figures) -> list[str]:
 
 ACCURACY = Entry(
     "accuracy_by_variant", "accuracy by variant",
-    "Accuracy of every model and cell, each design on its own axes, with Wilson and cluster-bootstrap CIs.",
-    _accuracy, partial=(("cluster-bootstrap CIs", PREDICTIONS),), tables=("accuracy_by_variant",),
+    "Accuracy of every model and cell, each design on its own axes, with Wilson and cluster-bootstrap CIs.", _accuracy,
+    partial=(("cluster-bootstrap CIs", PREDICTIONS),), tables=("accuracy_by_variant",),
     figures=("{model}/accuracy_heatmap", "{model}/accuracy_vs_coverage", "comparison_accuracy_vs_coverage",
              "comparison_heatmaps"),
     draw=_draw_accuracy, section=_accuracy_section, terms=("cell", "CI"),
@@ -86,8 +89,14 @@ def _densest(ctx) -> None:
             continue
         row = rows.iloc[0].to_dict()
         low, high, kind = _interval_of(row)
-        densest[run.name] = {"variant": variant, "accuracy": row["accuracy"], "ci_low": low, "ci_high": high,
-                             "interval": kind, "clips": int(row["total"])}  # fmt: skip
+        densest[run.name] = {
+            "variant": variant,
+            "accuracy": row["accuracy"],
+            "ci_low": low,
+            "ci_high": high,
+            "interval": kind,
+            "clips": int(row["total"]),
+        }
     ctx.multimodel["densest"] = {"rule": DENSEST_RULE, "per_model": densest}
 
 
@@ -103,8 +112,8 @@ def _densest_columns(analysis) -> dict[str, dict[str, str]]:
 
 DENSEST = Entry(
     "densest", "densest cell",
-    "Each model's accuracy where it sees the most distinct frames, closest together: its accuracy at full information.",
-    _densest, json=("multimodel_analysis:densest",), summary_columns=_densest_columns, terms=("densest cell",),
+    "Each model's accuracy where it sees the most distinct frames, closest together (at full information).", _densest,
+    json=("multimodel_analysis:densest",), summary_columns=_densest_columns, terms=("densest cell",),
 )  # fmt: skip
 
 
@@ -115,8 +124,11 @@ def _best(ctx) -> None:
     accuracy = ctx.tables["accuracy_by_variant"]
     best, rows = {}, []
     for run in ctx.inputs.runs:
-        distinct = set(run.results.loc[run.results["same_frames_as"].fillna("") == "", "variant"]) if (
-            "same_frames_as" in run.results) else set(run.results["variant"])  # fmt: skip
+        distinct = (
+            set(run.results.loc[run.results["same_frames_as"].fillna("") == "", "variant"])
+            if ("same_frames_as" in run.results)
+            else set(run.results["variant"])
+        )
         cells = accuracy[
             (accuracy["model"] == run.name) & accuracy["variant"].isin(distinct) & (accuracy["total"] > 0)
         ]
@@ -124,22 +136,33 @@ def _best(ctx) -> None:
             continue
         top = cells.loc[cells["accuracy"].astype(float).idxmax()].to_dict()
         low, high = simultaneous_interval(run.predictions, top, len(cells), ctx.n_boot, ctx.seed)
-        record = {"variant": top["variant"], "accuracy": top["accuracy"], "cells": len(cells),
-                  "simultaneous_low": low, "simultaneous_high": high}  # fmt: skip
+        record = {
+            "variant": top["variant"],
+            "accuracy": top["accuracy"],
+            "cells": len(cells),
+            "simultaneous_low": low,
+            "simultaneous_high": high,
+        }
         if run.predictions is not None:
             matrix = correctness_matrix(run.tested, run.name)
             others = [v for v in matrix.columns if v != top["variant"]]
             x = matrix.to_numpy(int)
             t = matrix.columns.get_loc(top["variant"])
             o = [matrix.columns.get_loc(v) for v in others]
-            tests = mcnemar_counts(((x[:, t:t + 1] == 1) & (x[:, o] == 0)).sum(axis=0),
-                                   ((x[:, t:t + 1] == 0) & (x[:, o] == 1)).sum(axis=0))  # fmt: skip
+            tests = mcnemar_counts(
+                ((x[:, t : t + 1] == 1) & (x[:, o] == 0)).sum(axis=0),
+                ((x[:, t : t + 1] == 0) & (x[:, o] == 1)).sum(axis=0),
+            )
             tests.insert(0, "variant", others)
             tests.insert(0, "model", run.name)
             tests["accuracy"] = x[:, o].mean(axis=0) if o else np.array([])
             comparisons = tests.to_dict(orient="records")
-            correct(ctx.analysis, f"highest cell of {run.name} vs its other cells",
-                    f"McNemar, {run.name}'s highest cell against each other distinct cell", comparisons)  # fmt: skip
+            correct(
+                ctx.analysis,
+                f"highest cell of {run.name} vs its other cells",
+                f"McNemar, {run.name}'s highest cell against each other distinct cell",
+                comparisons,
+            )
             record["not_distinguishable"] = [c["variant"] for c in comparisons if not c["significant"]]
             rows += comparisons
         best[run.name] = record
@@ -157,16 +180,30 @@ def _best_section(analysis, figures) -> list[str]:
         tied = b.get("not_distinguishable")
         if tied is not None and len(tied) > 6:
             tied = [f"{len(tied)} of the {b['cells'] - 1} others"]
-        rows.append({"model": model, "highest cell": f"`{b['variant']}`", "accuracy": b["accuracy"],
-                     f"simultaneous 95 % CI (of {b['cells']} cells)": interval(b["simultaneous_low"],
-                                                                               b["simultaneous_high"]),
-                     "cells not distinguishable from it": "not tested" if tied is None else
-                     (", ".join(v if " " in v else f"`{v}`" for v in tied) or "none")})  # fmt: skip
-    return ["## The highest cell of each model", "", markdown_table(pd.DataFrame(rows)), "",
-            "The highest of many cells is partly chance: its interval is widened for the choice (Bonferroni over "
-            "the distinct cells), and the cells whose accuracy the McNemar tests against it (Holm within the model; "
-            "`highest_cell_mcnemar.csv`) cannot tell apart are listed. A cell is 'the best' only where that list "
-            "is empty.", ""]  # fmt: skip
+        rows.append(
+            {
+                "model": model,
+                "highest cell": f"`{b['variant']}`",
+                "accuracy": b["accuracy"],
+                f"simultaneous 95 % CI (of {b['cells']} cells)": interval(
+                    b["simultaneous_low"], b["simultaneous_high"]
+                ),
+                "cells not distinguishable from it": "not tested"
+                if tied is None
+                else (", ".join(v if " " in v else f"`{v}`" for v in tied) or "none"),
+            }
+        )
+    return [
+        "## The highest cell of each model",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+        "The highest of many cells is partly chance: its interval is widened for the choice (Bonferroni over "
+        "the distinct cells), and the cells whose accuracy the McNemar tests against it (Holm within the model; "
+        "`highest_cell_mcnemar.csv`) cannot tell apart are listed. A cell is 'the best' only where that list "
+        "is empty.",
+        "",
+    ]
 
 
 BEST = Entry(

@@ -22,14 +22,30 @@ from .needs import PREDICTIONS, RUN_PREDICTIONS
 
 
 TOP_CLASSES = 10  # classes per model in the report (all of them in confusion_class_shifts.csv)
-SHIFT_COLUMNS = ["model", "dense_variant", "drop_variant", "class", "n_dense", "errors_dense", "error_rate_dense",
-                 "confusion_dense", "confusion_dense_count", "n_drop", "errors_drop", "error_rate_drop",
-                 "confusion_drop", "confusion_drop_count", "change"]  # fmt: skip
+SHIFT_COLUMNS = [
+    "model",
+    "dense_variant",
+    "drop_variant",
+    "class",
+    "n_dense",
+    "errors_dense",
+    "error_rate_dense",
+    "confusion_dense",
+    "confusion_dense_count",
+    "n_drop",
+    "errors_drop",
+    "error_rate_drop",
+    "confusion_drop",
+    "confusion_drop_count",
+    "change",
+]
 
 TWO_DISTINCT_CELLS = Need(
-    "2+ distinct cells with scored clips", "needs at least two cells with scored clips that show different frames",
-    lambda i, r: r.predictions is not None and largest_drop_cell(r.results) is not None, per_model=True,
-)  # fmt: skip
+    "2+ distinct cells with scored clips",
+    "needs at least two cells with scored clips that show different frames",
+    lambda i, r: r.predictions is not None and largest_drop_cell(r.results) is not None,
+    per_model=True,
+)
 
 
 def matrix_name(model: str, variant: str) -> str:
@@ -40,8 +56,13 @@ def matrix_name(model: str, variant: str) -> str:
 def _cell_record(matrix: pd.DataFrame, variant: str, model: str) -> dict:
     clips = int(matrix.to_numpy().sum())
     correct = int(matrix.to_numpy().trace())
-    return {"variant": variant, "accuracy": correct / clips if clips else float("nan"), "correct": correct,
-            "clips": clips, "file": f"{matrix_name(model, variant)}.csv"}  # fmt: skip
+    return {
+        "variant": variant,
+        "accuracy": correct / clips if clips else float("nan"),
+        "correct": correct,
+        "clips": clips,
+        "file": f"{matrix_name(model, variant)}.csv",
+    }
 
 
 def _confusion(ctx, run) -> pd.DataFrame:
@@ -76,31 +97,49 @@ def _model_lines(analysis, model: str, figures) -> list[str]:
     dense, drop = result["densest"], result["largest_drop"]
     shifts = analysis.tables["confusion_class_shifts"]
     top = shifts[shifts["model"] == model].head(TOP_CLASSES)
-    table = pd.DataFrame({
-        "class": top["class"],
-        f"errors at `{dense['variant']}`": [f"{e}/{n}" for e, n in zip(top["errors_dense"], top["n_dense"])],
-        f"errors at `{drop['variant']}`": [f"{e}/{n}" for e, n in zip(top["errors_drop"], top["n_drop"])],
-        "change in error rate": [f"{c:+.3f}" if pd.notna(c) else "" for c in top["change"]],
-        f"dominant confusion at `{drop['variant']}`": [f"{c} ({k})" if c else "" for c, k in
-                                                     zip(top["confusion_drop"], top["confusion_drop_count"])],
-        f"at `{dense['variant']}`": [f"{c} ({k})" if c else "" for c, k in
-                                     zip(top["confusion_dense"], top["confusion_dense_count"])],
-    })  # fmt: skip
-    about = (f"densest cell `{dense['variant']}` ({dense['accuracy']:.3f}) and the distinct cell with the lowest "
-             f"accuracy, `{drop['variant']}` ({drop['accuracy']:.3f}, {drop['clips']} clips)")  # fmt: skip
-    return [f"### {model}", "", f"Between its {about}, the classes whose errors move most (top {len(top)}; every "
-            f"class: `confusion_class_shifts.csv`; the matrices: `{matrix_name(model, dense['variant'])}.csv`, "
-            f"`{matrix_name(model, drop['variant'])}.csv`):", "", markdown_table(table), "",
-            *figures.lines(f"{model}/confusion_matrices")]  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "class": top["class"],
+            f"errors at `{dense['variant']}`": [f"{e}/{n}" for e, n in zip(top["errors_dense"], top["n_dense"])],
+            f"errors at `{drop['variant']}`": [f"{e}/{n}" for e, n in zip(top["errors_drop"], top["n_drop"])],
+            "change in error rate": [f"{c:+.3f}" if pd.notna(c) else "" for c in top["change"]],
+            f"dominant confusion at `{drop['variant']}`": [
+                f"{c} ({k})" if c else "" for c, k in zip(top["confusion_drop"], top["confusion_drop_count"])
+            ],
+            f"at `{dense['variant']}`": [
+                f"{c} ({k})" if c else "" for c, k in zip(top["confusion_dense"], top["confusion_dense_count"])
+            ],
+        }
+    )
+    about = (
+        f"densest cell `{dense['variant']}` ({dense['accuracy']:.3f}) and the distinct cell with the lowest "
+        f"accuracy, `{drop['variant']}` ({drop['accuracy']:.3f}, {drop['clips']} clips)"
+    )
+    return [
+        f"### {model}",
+        "",
+        f"Between its {about}, the classes whose errors move most (top {len(top)}; every "
+        f"class: `confusion_class_shifts.csv`; the matrices: `{matrix_name(model, dense['variant'])}.csv`, "
+        f"`{matrix_name(model, drop['variant'])}.csv`):",
+        "",
+        markdown_table(table),
+        "",
+        *figures.lines(f"{model}/confusion_matrices"),
+    ]
 
 
 def _confusion_section(analysis, figures) -> list[str]:
     lines = [line for model in analysis.models for line in _model_lines(analysis, model, figures)]
     if not lines:
         return []
-    return ["## Which classes are confused (descriptive)", "",
-            "Confusion matrices of each model's densest cell and of its least accurate distinct cell; observed "
-            "counts, not tested.", "", *lines]  # fmt: skip
+    return [
+        "## Which classes are confused (descriptive)",
+        "",
+        "Confusion matrices of each model's densest cell and of its least accurate distinct cell; observed "
+        "counts, not tested.",
+        "",
+        *lines,
+    ]
 
 
 def _draw_confusion(analysis, runs, save) -> None:

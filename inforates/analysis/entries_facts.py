@@ -34,10 +34,13 @@ def _facts(ctx) -> None:
     for run in ctx.inputs.runs:
         cells = run.results.assign(model=run.name)
         summary[run.name] = {
-            "protocol": protocols[run.name], "input": run.kind, "source": str(run.source),
+            "protocol": protocols[run.name],
+            "input": run.kind,
+            "source": str(run.source),
             "videos": int(run.predictions["video_id"].nunique()) if run.predictions is not None else None,
-            "cells": len(cells), "designs": [g.title for g in design_grids(cells)],
-        }  # fmt: skip
+            "cells": len(cells),
+            "designs": [g.title for g in design_grids(cells)],
+        }
         if not (set(FACT_COLUMNS) <= set(cells.columns) and cells["distinct_frames"].notna().any()):
             continue  # aggregate tables: no indices, no facts
         table = cells.loc[cells["distinct_frames"].notna(), [c for c in FACTS_TABLE_COLUMNS if c in cells]]
@@ -63,8 +66,10 @@ def _intro(analysis) -> list[str]:
     designs = list(dict.fromkeys(d for r in runs.values() for d in r["designs"]))
     cells = sorted({r["cells"] for r in runs.values()})
     seen = f"on {'/'.join(map(str, videos))} test videos" if videos else "from aggregate tables"
-    line = (f"{len(runs)} model(s) {seen}, {'/'.join(map(str, cells))} cells in {len(designs)} design(s): "
-            f"{'; '.join(designs)}.")  # fmt: skip
+    line = (
+        f"{len(runs)} model(s) {seen}, {'/'.join(map(str, cells))} cells in {len(designs)} design(s): "
+        f"{'; '.join(designs)}."
+    )
     if len(facts["protocols"]) > 1:
         line += " **The runs used different test protocols: their accuracies are not comparable cell by cell.**"
     return [line]
@@ -77,8 +82,11 @@ def _spacing_text(value: float) -> str:
 def facts_markdown(table: pd.DataFrame, model: str) -> str:
     """The report's facts table of one model: a row per cell."""
     cells = table[table["model"] == model]
-    lines = ["| cell | accuracy | clips | median spacing (frames / s) | median span (s) | mean distinct frames | "
-             "clips padded | too short | same frames as |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    lines = [
+        "| cell | accuracy | clips | median spacing (frames / s) | median span (s) | mean distinct frames | "
+        "clips padded | too short | same frames as |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for row in cells.itertuples(index=False):
         accuracy = "" if pd.isna(row.accuracy) else f"{row.accuracy:.3f}"
         lines.append(
@@ -92,19 +100,36 @@ def facts_markdown(table: pd.DataFrame, model: str) -> str:
 
 def _section(analysis, figures) -> list[str]:
     facts = analysis.statistical["cell_facts"]
-    inputs = pd.DataFrame([{"model": m, "input": r["input"], "cells": r["cells"], "distinct cells":
-                            r.get("distinct_cells", ""), "videos": r["videos"] or "", "protocol": r["protocol"],
-                            "source": r["source"]} for m, r in facts["per_model"].items()])  # fmt: skip
+    inputs = pd.DataFrame(
+        [
+            {
+                "model": m,
+                "input": r["input"],
+                "cells": r["cells"],
+                "distinct cells": r.get("distinct_cells", ""),
+                "videos": r["videos"] or "",
+                "protocol": r["protocol"],
+                "source": r["source"],
+            }
+            for m, r in facts["per_model"].items()
+        ]
+    )
     lines = ["## Inputs and what each cell showed", "", markdown_table(inputs), ""]
     if len(facts["protocols"]) > 1:
-        lines += ["**Mixed test protocols.** These runs were not tested the same way (see `protocol`): a coverage "
-                  "of a 50-frame segment spans a different time than of a whole video, so every table that puts "
-                  "them side by side compares different things.", ""]  # fmt: skip
+        lines += [
+            "**Mixed test protocols.** These runs were not tested the same way (see `protocol`): a coverage "
+            "of a 50-frame segment spans a different time than of a whole video, so every table that puts "
+            "them side by side compares different things.",
+            "",
+        ]
     if any(r["input"] == "tables" for r in facts["per_model"].values()):
-        lines += ["Inputs marked `tables` are aggregate/per-class tables (e.g. the 2025 study's): only the per-class "
-                  "and aggregate analyses apply, with the class as unit; the per-video tests are listed under *Not "
-                  "computed*. The 2025 sampler repeated frames and dropped the last ones when fewer than the model's "
-                  "frames remained, so its low-frame cells (large strides, low coverage) carry that flaw.", ""]  # fmt: skip
+        lines += [
+            "Inputs marked `tables` are aggregate/per-class tables (e.g. the 2025 study's): only the per-class "
+            "and aggregate analyses apply, with the class as unit; the per-video tests are listed under *Not "
+            "computed*. The 2025 sampler repeated frames and dropped the last ones when fewer than the model's "
+            "frames remained, so its low-frame cells (large strides, low coverage) carry that flaw.",
+            "",
+        ]
     table = analysis.tables.get("cell_facts")
     for model, r in facts["per_model"].items():
         if table is None or not (table["model"] == model).any():
@@ -112,13 +137,21 @@ def _section(analysis, figures) -> list[str]:
         about = f"{r['distinct_cells']} distinct of {r['cells']} cells; {r['padded_cells']} pad"
         if r["aliases"]:
             about += "; the same frames as an earlier cell (reported, counted once in tests): " + ", ".join(
-                f"`{a}` = `{b}`" for a, b in r["aliases"].items())  # fmt: skip
+                f"`{a}` = `{b}`" for a, b in r["aliases"].items()
+            )
         if r["too_short"]:
             about += f"; {r['too_short']} clips left out as too short for their cell"
-        lines += [f"### {model}", "", about + ".", "",
-                  "Spacing and span: medians over the cell's clips; distinct frames: their mean; padded: the share "
-                  "of clips with fewer distinct frames than the model takes (docs/sampling.md).", "",
-                  facts_markdown(table, model), ""]  # fmt: skip
+        lines += [
+            f"### {model}",
+            "",
+            about + ".",
+            "",
+            "Spacing and span: medians over the cell's clips; distinct frames: their mean; padded: the share "
+            "of clips with fewer distinct frames than the model takes (docs/sampling.md).",
+            "",
+            facts_markdown(table, model),
+            "",
+        ]
     return lines
 
 

@@ -11,28 +11,20 @@ import pandas as pd
 
 from .entry import Entry
 from .families import correct
-from .markdown import holm_text, interval, markdown_table
+from .markdown import holm_cell, holm_text, interval, markdown_table, p_of_cell
 from .needs import (
     FRIEDMAN_BLOCKS,
     MOTION_FREQUENCY,
     PREDICTIONS,
-    RUN_PREDICTIONS,
     RUN_TABLES_ONLY,
     SOME_TABLES_ONLY,
     THREE_MODELS_PER_CLASS,
     TWO_PREDICTED_MODELS,
+    per_video_entry,
 )
 from .nyquist import nyquist_check
 from .paired import cochran_q, coverage_blocks, friedman_test, logistic_interaction, model_mcnemar, pairwise_mcnemar
 from .pvalues import format_p, p_cell
-
-
-def _p(test: dict) -> str:
-    return p_cell(test.get("p_value"), test.get("log10_p"))
-
-
-def _p_holm(test: dict) -> str:
-    return p_cell(test.get("p_holm"), test.get("log10_p_holm"))
 
 
 def _friedman_json(result: dict) -> dict:
@@ -61,51 +53,70 @@ def _cochran(ctx, run) -> None:
 
 def _cochran_correct(ctx) -> None:
     tests = list(_results(ctx.analysis, "cochran_q").values())
-    correct(ctx.analysis, "cells of a model (Cochran's Q)", "whether any of a model's distinct cells differs, one "
-            "test per model", tests)  # fmt: skip
+    correct(
+        ctx.analysis,
+        "cells of a model (Cochran's Q)",
+        "whether any of a model's distinct cells differs, one test per model",
+        tests,
+    )
 
 
 def _cochran_section(analysis, figures) -> list[str]:
-    rows = [{"model": m, "Q": q["statistic"], "df": q["df"], "videos": q["n"], "p": _p(q), "Holm p": _p_holm(q)}
-            for m, q in _results(analysis, "cochran_q").items()]  # fmt: skip
-    return ["## Do a model's cells differ? (Cochran's Q)", "", markdown_table(pd.DataFrame(rows)), "",
-            "On the same videos, across the model's distinct cells; Holm over the models. Which cells, and why, is "
-            "what the sections on stride, coverage and attribution test.", ""]  # fmt: skip
+    rows = [
+        {"model": m, "Q": q["statistic"], "df": q["df"], "videos": q["n"], "p": p_of_cell(q), "Holm p": holm_cell(q)}
+        for m, q in _results(analysis, "cochran_q").items()
+    ]
+    return [
+        "## Do a model's cells differ? (Cochran's Q)",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+        "On the same videos, across the model's distinct cells; Holm over the models. Which cells, and why, is "
+        "what the sections on stride, coverage and attribution test.",
+        "",
+    ]
 
 
-COCHRAN_Q = Entry(
+COCHRAN_Q = per_video_entry(
     "cochran_q", "Cochran's Q", "Whether a model's accuracy differs between the sampling variants on the same videos.",
-    _cochran, needs=(PREDICTIONS,), only_if=(RUN_PREDICTIONS,), protocol="paired", per_model=True,
-    json=("statistical_results:paired.per_model.<model>.cochran_q",), correct=_cochran_correct,
-    section=_cochran_section, terms=("Cochran's Q", "video as unit"),
+    _cochran, correct=_cochran_correct, section=_cochran_section, terms=("Cochran's Q", "video as unit"),
 )  # fmt: skip
 
 
 def _pairwise(ctx, run) -> pd.DataFrame:
     pw = pairwise_mcnemar(run.tested, run.name)
     ctx.analysis.families[f"pairs of {run.name}'s cells (McNemar)"] = {
-        "what": f"every pair of {run.name}'s distinct cells", "tests": len(pw), "correction": "Holm",
-        "alpha": 0.05, "significant": int(pw["significant"].sum()),
-    }  # fmt: skip
-    ctx.per_model(run.name)["pairwise_mcnemar"] = {"tests": len(pw), "significant_holm": int(pw["significant"].sum()),
-                                                   "file": "pairwise_variants_mcnemar.csv"}  # fmt: skip
+        "what": f"every pair of {run.name}'s distinct cells",
+        "tests": len(pw),
+        "correction": "Holm",
+        "alpha": 0.05,
+        "significant": int(pw["significant"].sum()),
+    }
+    ctx.per_model(run.name)["pairwise_mcnemar"] = {
+        "tests": len(pw),
+        "significant_holm": int(pw["significant"].sum()),
+        "file": "pairwise_variants_mcnemar.csv",
+    }
     return pw
 
 
 def _pairwise_section(analysis, figures) -> list[str]:
-    counts = ", ".join(f"{m} {r['significant_holm']} of {r['tests']}" for m, r in
-                       _results(analysis, "pairwise_mcnemar").items())  # fmt: skip
-    return ["## Pairs of cells (McNemar)", "",
-            f"Pairs of a model's distinct cells that differ on the same videos (McNemar, Holm within the model): "
-            f"{counts}. Every pair: `pairwise_variants_mcnemar.csv`.", ""]  # fmt: skip
+    counts = ", ".join(
+        f"{m} {r['significant_holm']} of {r['tests']}" for m, r in _results(analysis, "pairwise_mcnemar").items()
+    )
+    return [
+        "## Pairs of cells (McNemar)",
+        "",
+        f"Pairs of a model's distinct cells that differ on the same videos (McNemar, Holm within the model): "
+        f"{counts}. Every pair: `pairwise_variants_mcnemar.csv`.",
+        "",
+    ]
 
 
-PAIRWISE_MCNEMAR = Entry(
+PAIRWISE_MCNEMAR = per_video_entry(
     "pairwise_mcnemar", "pairwise McNemar (variants)",
-    "Which pairs of a model's variants differ on the same videos (McNemar, Holm-corrected).",
-    _pairwise, needs=(PREDICTIONS,), only_if=(RUN_PREDICTIONS,), protocol="paired", per_model=True,
-    tables=("pairwise_variants_mcnemar",), json=("statistical_results:paired.per_model.<model>.pairwise_mcnemar",),
-    section=_pairwise_section, terms=("McNemar", "Holm"),
+    "Which pairs of a model's variants differ on the same videos (McNemar, Holm-corrected).", _pairwise,
+    tables=("pairwise_variants_mcnemar",), section=_pairwise_section, terms=("McNemar", "Holm"),
 )  # fmt: skip
 
 
@@ -123,16 +134,35 @@ def _friedman_coverage(ctx, run) -> pd.DataFrame | None:
 
 
 def _friedman_coverage_correct(ctx) -> None:
-    correct(ctx.analysis, "coverage, per-class (Friedman)", "whether coverage changes a model's per-class accuracy "
-            "(class as unit: tables without per-video outcomes)", list(_results(ctx.analysis, "friedman_coverage").values()))  # fmt: skip
+    correct(
+        ctx.analysis,
+        "coverage, per-class (Friedman)",
+        "whether coverage changes a model's per-class accuracy (class as unit: tables without per-video outcomes)",
+        list(_results(ctx.analysis, "friedman_coverage").values()),
+    )
 
 
 def _friedman_coverage_section(analysis, figures) -> list[str]:
-    rows = [{"model": m, "chi2": f["statistic"], "classes": f["n_blocks"], "Kendall's W": f["kendalls_w"],
-             "p": _p(f), "Holm p": _p_holm(f)} for m, f in _results(analysis, "friedman_coverage").items()]  # fmt: skip
-    return ["## Coverage and per-class accuracy (Friedman, class as unit)", "", markdown_table(pd.DataFrame(rows)),
-            "", "These inputs have no per-video outcomes, so the class is the unit: each class ranks the coverages "
-            "by its accuracy (mean over strides). Nemenyi and Conover pairs: `pairwise_coverage_nemenyi.csv`.", ""]  # fmt: skip
+    rows = [
+        {
+            "model": m,
+            "chi2": f["statistic"],
+            "classes": f["n_blocks"],
+            "Kendall's W": f["kendalls_w"],
+            "p": p_of_cell(f),
+            "Holm p": holm_cell(f),
+        }
+        for m, f in _results(analysis, "friedman_coverage").items()
+    ]
+    return [
+        "## Coverage and per-class accuracy (Friedman, class as unit)",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+        "These inputs have no per-video outcomes, so the class is the unit: each class ranks the coverages "
+        "by its accuracy (mean over strides). Nemenyi and Conover pairs: `pairwise_coverage_nemenyi.csv`.",
+        "",
+    ]
 
 
 FRIEDMAN_COVERAGE = Entry(
@@ -151,33 +181,47 @@ def _model_mcnemar(ctx) -> None:
     mm = model_mcnemar(ctx.inputs.tested)
     ctx.tables["pairwise_models_mcnemar"] = mm
     ctx.analysis.families["models cell by cell (McNemar)"] = {
-        "what": "every pair of models in every cell, on the same videos", "tests": len(mm), "correction": "Holm",
-        "alpha": 0.05, "significant": int(mm["significant"].sum()),
-    }  # fmt: skip
-    ctx.paired["across_models"]["model_mcnemar"] = {"tests": len(mm), "significant_holm": int(mm["significant"].sum()),
-                                                    "file": "pairwise_models_mcnemar.csv"}  # fmt: skip
+        "what": "every pair of models in every cell, on the same videos",
+        "tests": len(mm),
+        "correction": "Holm",
+        "alpha": 0.05,
+        "significant": int(mm["significant"].sum()),
+    }
+    ctx.paired["across_models"]["model_mcnemar"] = {
+        "tests": len(mm),
+        "significant_holm": int(mm["significant"].sum()),
+        "file": "pairwise_models_mcnemar.csv",
+    }
 
 
 def _model_mcnemar_section(analysis, figures) -> list[str]:
     m = analysis.statistical["paired"]["across_models"]["model_mcnemar"]
     table = analysis.tables["pairwise_models_mcnemar"]
     top = table[table["significant"]].sort_values("p_holm").head(10)
-    lines = ["## Models cell by cell (McNemar)", "",
-             f"{m['significant_holm']} of {m['tests']} model-vs-model comparisons (every pair of models in every "
-             "cell, on the same videos) differ after Holm over all of them; every one: `pairwise_models_mcnemar.csv`.",
-             ""]  # fmt: skip
+    lines = [
+        "## Models cell by cell (McNemar)",
+        "",
+        f"{m['significant_holm']} of {m['tests']} model-vs-model comparisons (every pair of models in every "
+        "cell, on the same videos) differ after Holm over all of them; every one: `pairwise_models_mcnemar.csv`.",
+        "",
+    ]
     if len(top):
-        rows = pd.DataFrame({"cell": top["variant"], "pair": top["model_a"] + " - " + top["model_b"],
-                             "accuracy a / b": [f"{a:.3f} / {b:.3f}" for a, b in zip(top["accuracy_a"], top["accuracy_b"])],
-                             "Holm p": [p_cell(p) for p in top["p_holm"]]})  # fmt: skip
+        rows = pd.DataFrame(
+            {
+                "cell": top["variant"],
+                "pair": top["model_a"] + " - " + top["model_b"],
+                "accuracy a / b": [f"{a:.3f} / {b:.3f}" for a, b in zip(top["accuracy_a"], top["accuracy_b"])],
+                "Holm p": [p_cell(p) for p in top["p_holm"]],
+            }
+        )
         lines += ["The ten smallest corrected p-values:", "", markdown_table(rows), ""]
     return lines
 
 
 MODEL_MCNEMAR = Entry(
     "model_mcnemar", "McNemar between models",
-    "Which pairs of models differ on the same videos under each variant (McNemar, Holm-corrected).",
-    _model_mcnemar, needs=(PREDICTIONS, TWO_PREDICTED_MODELS), protocol="paired", tables=("pairwise_models_mcnemar",),
+    "Which pairs of models differ on the same videos under each variant (McNemar, Holm-corrected).", _model_mcnemar,
+    needs=(PREDICTIONS, TWO_PREDICTED_MODELS), protocol="paired", tables=("pairwise_models_mcnemar",),
     json=("statistical_results:paired.across_models.model_mcnemar",), section=_model_mcnemar_section,
     terms=("McNemar", "Holm"),
 )  # fmt: skip
@@ -194,8 +238,12 @@ def _logistic(ctx) -> None:
         return
     coefficients = logit["coefficients"].to_dict(orient="index")
     tests = [logit["interaction_tests"][key] for key in INTERACTIONS]
-    correct(ctx.analysis, "model x sampling (GEE Wald)", "whether the effect of coverage, or of stride, on "
-            "correctness differs between models", tests)  # fmt: skip
+    correct(
+        ctx.analysis,
+        "model x sampling (GEE Wald)",
+        "whether the effect of coverage, or of stride, on correctness differs between models",
+        tests,
+    )
     ctx.paired["across_models"]["logistic_interaction"] = {**logit, "coefficients": coefficients}
 
 
@@ -209,8 +257,10 @@ def _logistic_headline(analysis) -> list[str]:
     for key, what in INTERACTIONS.items():
         t = _logistic_tests(analysis).get(key)
         if t is not None and t["significant"]:
-            out.append(f"The effect of {what} on correctness differs between the models (GEE logistic model, Wald "
-                       f"chi2 = {t['chi2']:.1f}, df {t['df']}, {holm_text(t)}).")  # fmt: skip
+            out.append(
+                f"The effect of {what} on correctness differs between the models (GEE logistic model, Wald "
+                f"chi2 = {t['chi2']:.1f}, df {t['df']}, {holm_text(t)})."
+            )
     return out
 
 
@@ -219,13 +269,26 @@ def _logistic_section(analysis, figures) -> list[str]:
     if not tests:
         return []
     logit = analysis.statistical["paired"]["across_models"]["logistic_interaction"]
-    rows = [{"does the effect of": what, "differ between models?": "yes" if tests[key]["significant"] else "not detectably",
-             "Wald chi2": tests[key]["chi2"], "df": tests[key]["df"], "p": _p(tests[key]), "Holm p": _p_holm(tests[key])}
-            for key, what in INTERACTIONS.items()]  # fmt: skip
-    return ["## Do the models respond to sampling alike? (GEE)", "", markdown_table(pd.DataFrame(rows)), "",
-            f"GEE logistic model `{logit['formula']}` of {logit['n_obs']} clips in {logit['n_clusters']} clusters "
-            "(robust errors); joint Wald tests of the model x coverage and model x stride terms, Holm over the two.",
-            ""]  # fmt: skip
+    rows = [
+        {
+            "does the effect of": what,
+            "differ between models?": "yes" if tests[key]["significant"] else "not detectably",
+            "Wald chi2": tests[key]["chi2"],
+            "df": tests[key]["df"],
+            "p": p_of_cell(tests[key]),
+            "Holm p": holm_cell(tests[key]),
+        }
+        for key, what in INTERACTIONS.items()
+    ]
+    return [
+        "## Do the models respond to sampling alike? (GEE)",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+        f"GEE logistic model `{logit['formula']}` of {logit['n_obs']} clips in {logit['n_clusters']} clusters "
+        "(robust errors); joint Wald tests of the model x coverage and model x stride terms, Holm over the two.",
+        "",
+    ]
 
 
 LOGISTIC = Entry(
@@ -260,18 +323,22 @@ def _friedman_models_section(analysis, figures) -> list[str]:
     fr = analysis.statistical["paired"]["across_models"]["friedman_models"]
     ranks = ", ".join(f"{m} {r:.2f}" for m, r in sorted(fr["mean_ranks"].items(), key=lambda kv: kv[1]))
     verdict = "differ" if fr["p_value"] < 0.05 else "are not distinguishable"
-    return ["## Models across classes (Friedman, class as unit)", "",
-            f"On per-class accuracy (mean over the grid), the models {verdict} (Friedman chi2 = "
-            f"{fr['statistic']:.2f}, {format_p(fr['p_value'], fr['log10_p'])}, Kendall's W = {fr['kendalls_w']:.3f} over "
-            f"{fr['n_blocks']} classes); mean ranks (1 = best): {ranks}. Some inputs have no per-video outcomes, so "
-            "the class is the unit; Nemenyi pairs in `statistical_results.json`.", "",
-            *figures.lines("critical_difference_classes")]  # fmt: skip
+    return [
+        "## Models across classes (Friedman, class as unit)",
+        "",
+        f"On per-class accuracy (mean over the grid), the models {verdict} (Friedman chi2 = "
+        f"{fr['statistic']:.2f}, {format_p(fr['p_value'], fr['log10_p'])}, Kendall's W = {fr['kendalls_w']:.3f} over "
+        f"{fr['n_blocks']} classes); mean ranks (1 = best): {ranks}. Some inputs have no per-video outcomes, so "
+        "the class is the unit; Nemenyi pairs in `statistical_results.json`.",
+        "",
+        *figures.lines("critical_difference_classes"),
+    ]
 
 
 FRIEDMAN_MODELS = Entry(
     "friedman_models", "Friedman across models (classes)",
-    "Whether models known partly from tables differ on per-class accuracy (class as unit).",
-    _friedman_models, needs=(THREE_MODELS_PER_CLASS,), only_if=(SOME_TABLES_ONLY,), protocol="paired",
+    "Whether models known partly from tables differ on per-class accuracy (class as unit).", _friedman_models,
+    needs=(THREE_MODELS_PER_CLASS,), only_if=(SOME_TABLES_ONLY,), protocol="paired",
     json=("statistical_results:paired.across_models.friedman_models",), figures=("critical_difference_classes",),
     draw=_draw_friedman_models, section=_friedman_models_section, terms=("Friedman", "Kendall's W"),
 )  # fmt: skip
@@ -281,8 +348,9 @@ FRIEDMAN_MODELS = Entry(
 # The synthetic benchmark's Nyquist check
 # ---------------------------------------------------------------------------------------------------------------
 def _nyquist(ctx) -> None:
-    ctx.paired["nyquist_check"] = nyquist_check(ctx.inputs.tested, exclude=ctx.nyquist_exclude, n_boot=ctx.n_boot,
-                                                seed=ctx.seed)  # fmt: skip
+    ctx.paired["nyquist_check"] = nyquist_check(
+        ctx.inputs.tested, exclude=ctx.nyquist_exclude, n_boot=ctx.n_boot, seed=ctx.seed
+    )
 
 
 def _draw_nyquist(analysis, runs, save) -> None:
@@ -296,11 +364,13 @@ def within_video_text(check: dict) -> str:
     """The check's verdict sentence: the within-video figures it rests on, the video as unit."""
     w, t = check["within_video"], check["thresholds"]
     pooled = ", ".join(check["models"]) or "no model"
-    return (f"Nyquist check {check['verdict']} ({pooled}): within each video, direction accuracy {w['below']:.3f} "
-            f"below the limit (frac(x) < {t['below']}; needs >= {t['min_below_accuracy']}) and {w['above']:.3f} "
-            f"past it ({t['above'][0]} < frac(x) < {t['above'][1]}; needs <= {t['max_above_accuracy']}); "
-            f"difference {w['difference']:.3f} (95 % CI {interval(w['ci_low'], w['ci_high'], null=0.0)}, "
-            f"{w['test']} {format_p(w['p_value'], w['log10_p'])}) over {w['n_videos']} videos")  # fmt: skip
+    return (
+        f"Nyquist check {check['verdict']} ({pooled}): within each video, direction accuracy {w['below']:.3f} "
+        f"below the limit (frac(x) < {t['below']}; needs >= {t['min_below_accuracy']}) and {w['above']:.3f} "
+        f"past it ({t['above'][0]} < frac(x) < {t['above'][1]}; needs <= {t['max_above_accuracy']}); "
+        f"difference {w['difference']:.3f} (95 % CI {interval(w['ci_low'], w['ci_high'], null=0.0)}, "
+        f"{w['test']} {format_p(w['p_value'], w['log10_p'])}) over {w['n_videos']} videos"
+    )
 
 
 def _nyquist_headline(analysis) -> list[str]:
@@ -310,15 +380,26 @@ def _nyquist_headline(analysis) -> list[str]:
 
 def _nyquist_section(analysis, figures) -> list[str]:
     check = analysis.statistical["paired"]["nyquist_check"]
-    rows = [{"model": m, "below the limit": r["below"], "past it": r["above"], "videos": r["n_videos"]}
-            for m, r in check["per_model"].items()]  # fmt: skip
-    lines = ["## Nyquist check (the synthetic benchmark)", "", within_video_text(check) + ".", "",
-             "Each video is swept over spacings and crosses the limit at spacings of its own, so a model that fails "
-             "at some spacing whatever the frequency cannot pass. The video is the unit: its direction accuracy "
-             "below and past the limit is averaged over the models pooled, and the Wilcoxon test and the "
-             "cluster-bootstrap CI run over videos. Each model's own figures:", "", markdown_table(pd.DataFrame(rows)), "",
-             f"Pooled over clips (descriptive): {check['below_nyquist_accuracy']:.3f} on {check['below_nyquist_n']} "
-             f"clips below the limit, {check['above_nyquist_accuracy']:.3f} on {check['above_nyquist_n']} past it.", ""]  # fmt: skip
+    rows = [
+        {"model": m, "below the limit": r["below"], "past it": r["above"], "videos": r["n_videos"]}
+        for m, r in check["per_model"].items()
+    ]
+    lines = [
+        "## Nyquist check (the synthetic benchmark)",
+        "",
+        within_video_text(check) + ".",
+        "",
+        "Each video is swept over spacings and crosses the limit at spacings of its own, so a model that fails "
+        "at some spacing whatever the frequency cannot pass. The video is the unit: its direction accuracy "
+        "below and past the limit is averaged over the models pooled, and the Wilcoxon test and the "
+        "cluster-bootstrap CI run over videos. Each model's own figures:",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+        f"Pooled over clips (descriptive): {check['below_nyquist_accuracy']:.3f} on {check['below_nyquist_n']} "
+        f"clips below the limit, {check['above_nyquist_accuracy']:.3f} on {check['above_nyquist_n']} past it.",
+        "",
+    ]
     lines += [f"{model} is left out of the Nyquist check: {reason}." for model, reason in check["excluded"].items()]
     return lines + ([""] if check["excluded"] else []) + figures.lines("aliasing_collapse")
 

@@ -10,11 +10,10 @@ import math
 import pandas as pd
 
 from .attribution import PREDICTORS, VIF_HIGH, attribution, attribution_table
-from .entry import Entry
 from .families import correct
-from .markdown import holm_text, interval, markdown_table, points, points_interval
+from .markdown import holm_cell, holm_text, interval, markdown_table, p_of_cell, points, points_interval
 from .matched import matched_evidence
-from .needs import CLIP_FACTS, COVERAGE_STRIDE_GRID, PREDICTIONS, RUN_PREDICTIONS, TWO_STRIDES
+from .needs import CLIP_FACTS, COVERAGE_STRIDE_GRID, TWO_STRIDES, per_video_entry
 from .paired import rm_anova
 from .pvalues import p_cell
 
@@ -27,19 +26,33 @@ def _results(analysis, key: str) -> dict[str, dict]:
     return {m: r for m in analysis.models if (r := _result(analysis, m, key)) is not None and "skipped" not in r}
 
 
-def _p(test: dict, prefix: str = "") -> str:
-    return p_cell(test.get(f"{prefix}p_value"), test.get(f"{prefix}log10_p"))
+def _records(analysis, key: str, part: str) -> dict[tuple[str, str], dict]:
+    """Every model's ``key`` records under ``part``, by (model, record name): predictors, effects, comparisons."""
+    out = {}
+    for model, result in _results(analysis, key).items():
+        records = result[part]
+        items = records.items() if isinstance(records, dict) else ((r["label"], r) for r in records)
+        out.update({(model, name): record for name, record in items})
+    return out
 
 
-def _p_holm(test: dict, prefix: str = "") -> str:
-    return p_cell(test.get(f"{prefix}p_holm"), test.get(f"{prefix}log10_p_holm"))
+def _into_table(ctx, table_name: str, records: dict, column: str, keys: tuple[str, ...]) -> None:
+    """The corrected figures (``keys``) of the records, into the entry's CSV table, row by (model, ``column``)."""
+    table = ctx.tables.get(table_name)
+    if table is not None:
+        for key in keys:
+            table[key] = [records.get((m, n), {}).get(key, math.nan) for m, n in zip(table["model"], table[column])]
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Attribution: spacing, distinct frames, span -- and the folded turn where the motion is known
 # ---------------------------------------------------------------------------------------------------------------
-SHORT_UNITS = {"log2_spacing_seconds": "per doubling", "log2_distinct_frames": "per doubling",
-               "span_tenths": "per 10 % of the video", "folded_turn_tenths": "per 0.1 revolution"}  # fmt: skip
+SHORT_UNITS = {
+    "log2_spacing_seconds": "per doubling",
+    "log2_distinct_frames": "per doubling",
+    "span_tenths": "per 10 % of the video",
+    "folded_turn_tenths": "per 0.1 revolution",
+}
 
 
 def _attribution(ctx, run) -> pd.DataFrame | None:
@@ -52,18 +65,16 @@ def _attribution(ctx, run) -> pd.DataFrame | None:
 
 
 def _attribution_correct(ctx) -> None:
-    fits = [fit for result in _results(ctx.analysis, "attribution").values() for fit in result["predictors"].values()]
-    correct(ctx.analysis, "attribution (GEE)", "each clip property's odds ratio, per model", fits)
-    table = ctx.tables.get("attribution")
-    if table is not None:  # the corrected p-values in the CSV too
-        holm = {(m, n): fit["p_holm"] for m, r in _results(ctx.analysis, "attribution").items()
-                for n, fit in r["predictors"].items()}  # fmt: skip
-        table["p_holm"] = [holm.get((m, n), math.nan) for m, n in zip(table["model"], table["predictor"])]
+    fits = _records(ctx.analysis, "attribution", "predictors")
+    correct(ctx.analysis, "attribution (GEE)", "each clip property's odds ratio, per model", list(fits.values()))
+    _into_table(ctx, "attribution", fits, "predictor", ("p_holm", "significant"))
 
 
 def _effect(name: str, fit: dict) -> str:
-    return (f"{fit['label']} (OR {fit['odds_ratio']:.2f} {SHORT_UNITS[name]}, 95 % CI "
-            f"{interval(fit['ci_low'], fit['ci_high'], null=1.0, digits=2)}, {holm_text(fit)})")  # fmt: skip
+    return (
+        f"{fit['label']} (OR {fit['odds_ratio']:.2f} {SHORT_UNITS[name]}, 95 % CI "
+        f"{interval(fit['ci_low'], fit['ci_high'], null=1.0, digits=2)}, {holm_text(fit)})"
+    )
 
 
 def _attribution_fragments(analysis, model) -> list[str]:
@@ -81,32 +92,49 @@ def _attribution_section(analysis, figures) -> list[str]:
         if result is None or "skipped" in result:
             continue
         for name, fit in result["predictors"].items():
-            rows.append({"model": model, "predictor": fit["label"], "odds ratio": fit["odds_ratio"],
-                         "95 % CI": interval(fit["ci_low"], fit["ci_high"], null=1.0, digits=2),
-                         "unit": SHORT_UNITS[name], "VIF": fit["vif"], "p": _p(fit), "Holm p": _p_holm(fit)})  # fmt: skip
+            rows.append(
+                {
+                    "model": model,
+                    "predictor": fit["label"],
+                    "odds ratio": fit["odds_ratio"],
+                    "95 % CI": interval(fit["ci_low"], fit["ci_high"], null=1.0, digits=2),
+                    "unit": SHORT_UNITS[name],
+                    "VIF": fit["vif"],
+                    "p": p_of_cell(fit),
+                    "Holm p": holm_cell(fit),
+                }
+            )
         if result["collinear"]:
             names = ", ".join(PREDICTORS[n][0] for n in result["collinear"])
-            notes.append(f"{model}: {names} move together (VIF > {VIF_HIGH:g}): their separate odds ratios are "
-                         "uncertain and none is said to matter more than another.")  # fmt: skip
+            notes.append(
+                f"{model}: {names} move together (VIF > {VIF_HIGH:g}): their separate odds ratios are "
+                "uncertain and none is said to matter more than another."
+            )
         for name, reason in result["dropped"].items():
             notes.append(f"{model}: {PREDICTORS[name][0]} is left out: {reason}.")
     if not rows:
         return []
-    return ["## What correctness depends on (attribution)", "", markdown_table(pd.DataFrame(rows)), "",
-            "A GEE logistic model of each clip's correctness on its properties at once (odds ratio per unit, the "
-            "others held fixed; clips with one distinct frame have no spacing and are left out). Where the "
-            "benchmark knows each video's motion frequency, the folded turn per step -- the aliasing term the "
-            "sampling theorem predicts -- joins the model. Holm over every odds ratio of every model. The model "
-            "tests each property's effect, not which matters more.", "", *notes, *([""] if notes else [])]  # fmt: skip
+    return [
+        "## What correctness depends on (attribution)",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+        "A GEE logistic model of each clip's correctness on its properties at once (odds ratio per unit, the "
+        "others held fixed; clips with one distinct frame have no spacing and are left out). Where the "
+        "benchmark knows each video's motion frequency, the folded turn per step -- the aliasing term the "
+        "sampling theorem predicts -- joins the model. Holm over every odds ratio of every model. The model "
+        "tests each property's effect, not which matters more.",
+        "",
+        *notes,
+        *([""] if notes else []),
+    ]
 
 
-ATTRIBUTION = Entry(
+ATTRIBUTION = per_video_entry(
     "attribution", "attribution ({model})",
     "Which clip properties a model's correctness depends on: spacing, distinct frames, span, folded turn.",
-    _attribution, needs=(PREDICTIONS, CLIP_FACTS), only_if=(RUN_PREDICTIONS,), protocol="paired", per_model=True,
-    tables=("attribution",), json=("statistical_results:paired.per_model.<model>.attribution",),
-    correct=_attribution_correct, section=_attribution_section, model_headline=_attribution_fragments,
-    terms=("GEE", "VIF", "folded turn", "Holm"),
+    _attribution, CLIP_FACTS, tables=("attribution",), correct=_attribution_correct, section=_attribution_section,
+    model_headline=_attribution_fragments, terms=("GEE", "VIF", "folded turn", "Holm"),
 )  # fmt: skip
 
 
@@ -123,21 +151,34 @@ def _matched(ctx, run) -> pd.DataFrame | None:
 
 
 def _matched_correct(ctx) -> None:
-    rows = [r for result in _results(ctx.analysis, "matched_evidence").values() for r in result["comparisons"]]
-    correct(ctx.analysis, "stride, padded (McNemar)", "smallest vs largest stride over every clip, per coverage "
-            "and model", rows, "padded_mcnemar_p_value", "padded_mcnemar_log10_p", prefix="padded_")  # fmt: skip
+    records = _records(ctx.analysis, "matched_evidence", "comparisons")
+    rows = list(records.values())
+    correct(
+        ctx.analysis,
+        "stride, padded (McNemar)",
+        "smallest vs largest stride over every clip, per coverage and model",
+        rows,
+        "padded_mcnemar_p_value",
+        "padded_mcnemar_log10_p",
+        prefix="padded_",
+    )
     matched = [r for r in rows if not r.get("matched_skipped")]
-    correct(ctx.analysis, "stride, matched (McNemar)", "smallest vs largest stride on unpadded clips only, per "
-            "coverage and model", matched, "matched_mcnemar_p_value", "matched_mcnemar_log10_p", prefix="matched_")  # fmt: skip
-    table = ctx.tables.get("matched_evidence")
-    if table is not None:
-        holm = {
-            (m, r["label"]): r
-            for m, res in _results(ctx.analysis, "matched_evidence").items()
-            for r in res["comparisons"]
-        }
-        for key in ("padded_p_holm", "padded_significant", "matched_p_holm", "matched_significant"):
-            table[key] = [holm[(m, lab)].get(key, math.nan) for m, lab in zip(table["model"], table["label"])]
+    correct(
+        ctx.analysis,
+        "stride, matched (McNemar)",
+        "smallest vs largest stride on unpadded clips only, per coverage and model",
+        matched,
+        "matched_mcnemar_p_value",
+        "matched_mcnemar_log10_p",
+        prefix="matched_",
+    )
+    _into_table(
+        ctx,
+        "matched_evidence",
+        records,
+        "label",
+        ("padded_p_holm", "padded_significant", "matched_p_holm", "matched_significant"),
+    )
 
 
 def _matched_fragments(analysis, model) -> list[str]:
@@ -147,16 +188,23 @@ def _matched_fragments(analysis, model) -> list[str]:
     out = []
     for r in result["comparisons"]:
         if r.get("matched_significant"):
-            out.append(f"at {r['label']} % coverage, stride {r['matched_stride_small']} -> "
-                       f"{r['matched_stride_large']} changes accuracy by {points(-r['matched_drop'])} points on "
-                       f"unpadded clips ({holm_text(r, 'matched_')})")  # fmt: skip
+            out.append(
+                f"at {r['label']} % coverage, stride {r['matched_stride_small']} -> "
+                f"{r['matched_stride_large']} changes accuracy by {points(-r['matched_drop'])} points on "
+                f"unpadded clips ({holm_text(r, 'matched_')})"
+            )
         elif r.get("padded_significant") and r["padded_padded_share_large"] > 0:
-            without = ("no unpadded comparison is possible there" if r.get("matched_skipped") else
-                       "not detectably without padding")  # fmt: skip
-            out.append(f"at {r['label']} % coverage, stride {r['padded_stride_small']} -> {r['padded_stride_large']} "
-                       f"changes accuracy by {points(-r['padded_drop'])} points where "
-                       f"{r['padded_padded_share_large']:.0%} of the clips pad ({holm_text(r, 'padded_')}); "
-                       f"{without}")  # fmt: skip
+            without = (
+                "no unpadded comparison is possible there"
+                if r.get("matched_skipped")
+                else "not detectably without padding"
+            )
+            out.append(
+                f"at {r['label']} % coverage, stride {r['padded_stride_small']} -> {r['padded_stride_large']} "
+                f"changes accuracy by {points(-r['padded_drop'])} points where "
+                f"{r['padded_padded_share_large']:.0%} of the clips pad ({holm_text(r, 'padded_')}); "
+                f"{without}"
+            )
     return out
 
 
@@ -165,36 +213,47 @@ def _matched_section(analysis, figures) -> list[str]:
     for model, result in _results(analysis, "matched_evidence").items():
         for r in result["comparisons"]:
             skipped = bool(r.get("matched_skipped"))
-            rows.append({
-                "model": model, "coverage %": r["label"],
-                "padded strides": f"{r['padded_stride_small']} vs {r['padded_stride_large']}",
-                "padded drop": points(r["padded_drop"]),
-                "padded CI": points_interval(r["padded_drop_low"], r["padded_drop_high"]),
-                "clips padded": f"{r['padded_padded_share_large']:.0%}", "padded Holm p": _p_holm(r, "padded_"),
-                "matched strides": "-" if skipped else f"{r['matched_stride_small']} vs {r['matched_stride_large']}",
-                "matched drop": "-" if skipped else points(r["matched_drop"]),
-                "matched CI": "-" if skipped else points_interval(r["matched_drop_low"], r["matched_drop_high"]),
-                "matched videos": "-" if skipped else r["matched_n_videos"],
-                "matched Holm p": "-" if skipped else _p_holm(r, "matched_"),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "model": model,
+                    "coverage %": r["label"],
+                    "padded strides": f"{r['padded_stride_small']} vs {r['padded_stride_large']}",
+                    "padded drop": points(r["padded_drop"]),
+                    "padded CI": points_interval(r["padded_drop_low"], r["padded_drop_high"]),
+                    "clips padded": f"{r['padded_padded_share_large']:.0%}",
+                    "padded Holm p": holm_cell(r, "padded_"),
+                    "matched strides": "-"
+                    if skipped
+                    else f"{r['matched_stride_small']} vs {r['matched_stride_large']}",
+                    "matched drop": "-" if skipped else points(r["matched_drop"]),
+                    "matched CI": "-" if skipped else points_interval(r["matched_drop_low"], r["matched_drop_high"]),
+                    "matched videos": "-" if skipped else r["matched_n_videos"],
+                    "matched Holm p": "-" if skipped else holm_cell(r, "matched_"),
+                }
+            )
     if not rows:
         return []
-    return ["## Stride with and without padding (matched evidence)", "", markdown_table(pd.DataFrame(rows)), "",
-            "Drop (points, with its 95 % CI): accuracy at the smaller stride minus at the larger, on the same "
-            "videos (positive: lost at the larger stride). *Padded*: the grid's smallest vs largest stride over every clip, as the 2025 study "
-            "read it, with the share of the larger stride's clips that pad. *Matched*: the smallest vs the largest "
-            "stride that keeps enough videos unpadded, on those videos only (`-`: fewer than two such strides). A "
-            "padded drop that vanishes when matched was padding, not stride. McNemar p-values, Holm within each "
-            "kind over every coverage and model; every figure in `matched_evidence.csv`.", ""]  # fmt: skip
+    return [
+        "## Stride with and without padding (matched evidence)",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+        "Drop (points, with its 95 % CI): accuracy at the smaller stride minus at the larger, on the same "
+        "videos (positive: lost at the larger stride). *Padded*: the grid's smallest vs largest stride over "
+        "every clip, as the 2025 study "
+        "read it, with the share of the larger stride's clips that pad. *Matched*: the smallest vs the largest "
+        "stride that keeps enough videos unpadded, on those videos only (`-`: fewer than two such strides). A "
+        "padded drop that vanishes when matched was padding, not stride. McNemar p-values, Holm within each "
+        "kind over every coverage and model; every figure in `matched_evidence.csv`.",
+        "",
+    ]
 
 
-MATCHED_EVIDENCE = Entry(
+MATCHED_EVIDENCE = per_video_entry(
     "matched_evidence", "matched evidence ({model})",
     "Whether stride changes a model's accuracy over every clip and once no clip is padded, at every coverage.",
-    _matched, needs=(PREDICTIONS, TWO_STRIDES), only_if=(RUN_PREDICTIONS,), protocol="paired", per_model=True,
-    tables=("matched_evidence",), json=("statistical_results:paired.per_model.<model>.matched_evidence",),
-    correct=_matched_correct, section=_matched_section, model_headline=_matched_fragments,
-    terms=("matched", "pad", "McNemar", "Holm"),
+    _matched, TWO_STRIDES, tables=("matched_evidence",), correct=_matched_correct, section=_matched_section,
+    model_headline=_matched_fragments, terms=("matched", "pad", "McNemar", "Holm"),
 )  # fmt: skip
 
 
@@ -215,21 +274,22 @@ def _rm_anova(ctx, run) -> pd.DataFrame | None:
     if "skipped" in result:
         ctx.skip(f"repeated-measures ANOVA ({run.name})", result["skipped"])
         return None
-    rows = [{"model": run.name, "effect": effect, **fit, "n_videos": result["n_videos"]}
-            for effect, fit in result["effects"].items()]  # fmt: skip
+    rows = [
+        {"model": run.name, "effect": effect, **fit, "n_videos": result["n_videos"]}
+        for effect, fit in result["effects"].items()
+    ]
     return pd.DataFrame(rows)
 
 
 def _rm_anova_correct(ctx) -> None:
-    fits = [fit for result in _results(ctx.analysis, "rm_anova").values() for fit in result["effects"].values()]
-    correct(ctx.analysis, "coverage and stride (rm-ANOVA)", "coverage, stride and their interaction per model, "
-            "Greenhouse-Geisser corrected", fits)  # fmt: skip
-    table = ctx.tables.get("rm_anova")
-    if table is not None:
-        holm = {
-            (m, e): f["p_holm"] for m, r in _results(ctx.analysis, "rm_anova").items() for e, f in r["effects"].items()
-        }
-        table["p_holm"] = [holm[(m, e)] for m, e in zip(table["model"], table["effect"])]
+    fits = _records(ctx.analysis, "rm_anova", "effects")
+    correct(
+        ctx.analysis,
+        "coverage and stride (rm-ANOVA)",
+        "coverage, stride and their interaction per model, Greenhouse-Geisser corrected",
+        list(fits.values()),
+    )
+    _into_table(ctx, "rm_anova", fits, "effect", ("p_holm", "significant"))
 
 
 def _rm_anova_fragments(analysis, model) -> list[str]:
@@ -245,32 +305,48 @@ def _rm_anova_fragments(analysis, model) -> list[str]:
     etas = sorted(f"{f['partial_eta_squared']:.3f}" for _, f in found)
     eta = etas[0] if etas[0] == etas[-1] else f"{etas[0]}-{etas[-1]}"
     verb = "change" if len(found) > 1 else "changes"
-    return [f"{names} {verb} correctness (rm-ANOVA, Greenhouse-Geisser, Holm p {'<=' if len(found) > 1 else '='} "
-            f"{p_cell(worst)}, partial eta2 {eta})"]  # fmt: skip
+    return [
+        f"{names} {verb} correctness (rm-ANOVA, Greenhouse-Geisser, Holm p {'<=' if len(found) > 1 else '='} "
+        f"{p_cell(worst)}, partial eta2 {eta})"
+    ]
 
 
 def _rm_anova_section(analysis, figures) -> list[str]:
     rows = []
     for model, result in _results(analysis, "rm_anova").items():
         for effect, f in result["effects"].items():
-            rows.append({"model": model, "effect": EFFECT_NAMES[effect], "F": f["f_statistic"],
-                         "df": f"{f['df1']}, {f['df2']}", "epsilon": f["epsilon"], "p (GG)": _p(f),
-                         "Holm p": _p_holm(f), "p uncorrected": p_cell(f["p_uncorrected"], f["log10_p_uncorrected"]),
-                         "partial eta2": f["partial_eta_squared"], "videos": result["n_videos"]})  # fmt: skip
+            rows.append(
+                {
+                    "model": model,
+                    "effect": EFFECT_NAMES[effect],
+                    "F": f["f_statistic"],
+                    "df": f"{f['df1']}, {f['df2']}",
+                    "epsilon": f["epsilon"],
+                    "p (GG)": p_of_cell(f),
+                    "Holm p": holm_cell(f),
+                    "p uncorrected": p_cell(f["p_uncorrected"], f["log10_p_uncorrected"]),
+                    "partial eta2": f["partial_eta_squared"],
+                    "videos": result["n_videos"],
+                }
+            )
     if not rows:
         return []
-    return ["## Coverage, stride and their interaction (repeated-measures ANOVA)", "", markdown_table(pd.DataFrame(rows)),
-            "", "Each video's correctness (0/1) in every cell of the coverage x stride grid, the video as subject. "
-            "0/1 outcomes rarely meet sphericity, so each F test's degrees of freedom are multiplied by its "
-            "Greenhouse-Geisser epsilon (`p (GG)`, the test the report uses; the uncorrected p beside it). Holm "
-            "over every effect of every model. Read partial eta2 for the size.", ""]  # fmt: skip
+    return [
+        "## Coverage, stride and their interaction (repeated-measures ANOVA)",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+        "Each video's correctness (0/1) in every cell of the coverage x stride grid, the video as subject. "
+        "0/1 outcomes rarely meet sphericity, so each F test's degrees of freedom are multiplied by its "
+        "Greenhouse-Geisser epsilon (`p (GG)`, the test the report uses; the uncorrected p beside it). Holm "
+        "over every effect of every model. Read partial eta2 for the size.",
+        "",
+    ]
 
 
-RM_ANOVA = Entry(
+RM_ANOVA = per_video_entry(
     "rm_anova", "repeated-measures ANOVA ({model})",
     "How much coverage, stride and their interaction explain of a model's per-video correctness (video as subject).",
-    _rm_anova, needs=(PREDICTIONS, COVERAGE_STRIDE_GRID), only_if=(RUN_PREDICTIONS,), protocol="paired",
-    per_model=True, tables=("rm_anova",), json=("statistical_results:paired.per_model.<model>.rm_anova",),
-    correct=_rm_anova_correct, section=_rm_anova_section, model_headline=_rm_anova_fragments,
-    terms=("rm-ANOVA", "Greenhouse-Geisser", "partial eta2", "Holm"),
+    _rm_anova, COVERAGE_STRIDE_GRID, tables=("rm_anova",), correct=_rm_anova_correct, section=_rm_anova_section,
+    model_headline=_rm_anova_fragments, terms=("rm-ANOVA", "Greenhouse-Geisser", "partial eta2", "Holm"),
 )  # fmt: skip

@@ -81,5 +81,10 @@ def correct(
         significant += record[f"{prefix}significant"]
     tests = int(np.sum(~np.isnan(logs)))
     if tests:
-        analysis.families[family] = {"what": what, "tests": tests, "correction": "Holm", "alpha": ALPHA,
-                                     "significant": significant}  # fmt: skip
+        analysis.families[family] = {
+            "what": what,
+            "tests": tests,
+            "correction": "Holm",
+            "alpha": ALPHA,
+            "significant": significant,
+        }

@@ -76,6 +76,17 @@ def points_interval(low: float, high: float) -> str:
     return " to ".join(v if v.startswith("-") else f"+{v}" for v in (lo, hi))
 
 
+def p_of_cell(test: dict, prefix: str = "") -> str:
+    """A stored test's p-value as a table cell (its ``<prefix>p_value`` and ``<prefix>log10_p``)."""
+    return p_cell(test.get(f"{prefix}p_value"), test.get(f"{prefix}log10_p"))
+
+
+def holm_cell(test: dict, prefix: str = "") -> str:
+    """A test's Holm-corrected p-value (``<prefix>p_holm``, from :func:`~inforates.analysis.families.correct`) as a
+    table cell."""
+    return p_cell(test.get(f"{prefix}p_holm"), test.get(f"{prefix}log10_p_holm"))
+
+
 def holm_text(record: dict, prefix: str = "") -> str:
     """``Holm p = 0.006`` from a record corrected by :func:`~inforates.analysis.families.correct`."""
     return "Holm " + format_p(record.get(f"{prefix}p_holm"), record.get(f"{prefix}log10_p_holm"))

@@ -47,8 +47,11 @@ def paired_drop(cells: pd.DataFrame, small: int, large: int, n_boot: int = 1000,
     wide = cells.pivot_table(index=["video_id", "cluster"], columns="stride", values="correct", aggfunc="first")
     wide = wide[[small, large]].dropna().astype(float)
     a, b = wide[small].to_numpy(), wide[large].to_numpy()
-    out = {"n_videos": len(wide), "accuracy_small": float(a.mean()) if len(a) else math.nan,
-           "accuracy_large": float(b.mean()) if len(b) else math.nan}  # fmt: skip
+    out = {
+        "n_videos": len(wide),
+        "accuracy_small": float(a.mean()) if len(a) else math.nan,
+        "accuracy_large": float(b.mean()) if len(b) else math.nan,
+    }
     out["drop"] = out["accuracy_small"] - out["accuracy_large"]
     draws = _drop_draws(a, b, wide.index.get_level_values("cluster").to_numpy(), n_boot, seed) if n_boot else []
     low, high = np.quantile(draws, [0.025, 0.975]) if len(draws) else (math.nan, math.nan)
@@ -72,8 +75,14 @@ def _mcnemar(matrix: np.ndarray) -> dict:
     b = int(((matrix[:, 0] == 1) & (matrix[:, -1] == 0)).sum())
     c = int(((matrix[:, 0] == 0) & (matrix[:, -1] == 1)).sum())
     mc = mcnemar_counts(np.array([b]), np.array([c])).iloc[0]
-    return {"b": b, "c": c, "test": mc["test"], "statistic": float(mc["statistic"]), "p_value": float(mc["p_value"]),
-            "log10_p": float(mc["log10_p"])}  # fmt: skip
+    return {
+        "b": b,
+        "c": c,
+        "test": mc["test"],
+        "statistic": float(mc["statistic"]),
+        "p_value": float(mc["p_value"]),
+        "log10_p": float(mc["log10_p"]),
+    }
 
 
 def _prefixed(prefix: str, record: dict) -> dict:
@@ -87,8 +96,13 @@ def _padded_contrast(cell: pd.DataFrame, small: int, large: int, n_boot: int, se
     wide = cell.pivot_table(index="video_id", columns="stride", values="correct", aggfunc="first")
     test = _mcnemar(wide[[small, large]].dropna().to_numpy(int))
     share = float(cell.loc[cell["stride"] == large, "padded"].mean())
-    return {"stride_small": int(small), "stride_large": int(large), **drop, "padded_share_large": share,
-            **_prefixed("mcnemar_", test)}  # fmt: skip
+    return {
+        "stride_small": int(small),
+        "stride_large": int(large),
+        **drop,
+        "padded_share_large": share,
+        **_prefixed("mcnemar_", test),
+    }
 
 
 def matched_evidence(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 0, min_videos: int = MIN_VIDEOS):
@@ -128,8 +142,9 @@ def matched_evidence(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 
         row.update(_prefixed("padded_", _padded_contrast(cell, strides[0], strides[-1], n_boot, seed)))
         chosen, videos = _matched_strides(cell[~cell["padded"]], strides, min_videos)
         if len(chosen) < 2:
-            row["matched_skipped"] = (f"fewer than two strides keep {min_videos} videos unpadded "
-                                      f"({clip_len} distinct frames)")  # fmt: skip
+            row["matched_skipped"] = (
+                f"fewer than two strides keep {min_videos} videos unpadded ({clip_len} distinct frames)"
+            )
             rows.append(row)
             continue
         small, large = chosen[0], chosen[-1]
@@ -140,10 +155,18 @@ def matched_evidence(predictions: pd.DataFrame, n_boot: int = 1000, seed: int = 
             q = cochrans_q(matrix)
         q_p, q_log10 = chi2_p(q.statistic, q.df)
         drop = paired_drop(matched, small, large, n_boot, seed)
-        row.update(matched_skipped="", matched_strides=" ".join(map(str, chosen)), matched_stride_small=int(small),
-                   matched_stride_large=int(large), **_prefixed("matched_", drop),
-                   **_prefixed("matched_mcnemar_", _mcnemar(matrix)), matched_cochran_q=float(q.statistic),
-                   matched_cochran_df=int(q.df), matched_cochran_p=q_p, matched_cochran_log10_p=q_log10)  # fmt: skip
+        row.update(
+            matched_skipped="",
+            matched_strides=" ".join(map(str, chosen)),
+            matched_stride_small=int(small),
+            matched_stride_large=int(large),
+            **_prefixed("matched_", drop),
+            **_prefixed("matched_mcnemar_", _mcnemar(matrix)),
+            matched_cochran_q=float(q.statistic),
+            matched_cochran_df=int(q.df),
+            matched_cochran_p=q_p,
+            matched_cochran_log10_p=q_log10,
+        )
         rows.append(row)
     for row in rows:
         row["label"] = f"{row['coverage']:g}" + (f"/clip_len {row['clip_len']}" if several else "")

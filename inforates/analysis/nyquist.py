@@ -61,8 +61,9 @@ def design_rows(predictions: pd.DataFrame) -> pd.DataFrame:
 def _per_video(table: pd.DataFrame) -> pd.DataFrame:
     """Per (model, video): direction accuracy on its clips below the limit and on its clips past it (the videos
     with both)."""
-    per_video = table.pivot_table(index=["model", "video_id", "cluster"], columns="band",
-                                  values="direction_correct", aggfunc="mean")  # fmt: skip
+    per_video = table.pivot_table(
+        index=["model", "video_id", "cluster"], columns="band", values="direction_correct", aggfunc="mean"
+    )
     if not {"below", "above"} <= set(per_video.columns):
         return pd.DataFrame(columns=["below", "above"])
     return per_video[["below", "above"]].dropna()
@@ -77,9 +78,19 @@ def _paired_contrast(pairs: pd.DataFrame, n_boot: int, seed: int) -> dict:
 
     from .pvalues import normal_p
 
-    empty = {"n_videos": 0, "n_clusters": 0, "n_model_videos": 0, "below": math.nan, "above": math.nan,
-             "difference": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan,
-             "log10_p": math.nan, "test": "Wilcoxon signed-rank"}  # fmt: skip
+    empty = {
+        "n_videos": 0,
+        "n_clusters": 0,
+        "n_model_videos": 0,
+        "below": math.nan,
+        "above": math.nan,
+        "difference": math.nan,
+        "ci_low": math.nan,
+        "ci_high": math.nan,
+        "p_value": math.nan,
+        "log10_p": math.nan,
+        "test": "Wilcoxon signed-rank",
+    }
     if pairs.empty:
         return empty
     videos = pairs.groupby(level=["video_id", "cluster"]).mean()  # one value per video, over the models
@@ -134,18 +145,24 @@ def nyquist_check(
     exclude = dict(exclude or {})
     predictions_df = design_rows(predictions_df[~predictions_df["model"].isin(list(exclude))])
     table = aliasing_table(predictions_df, min_distinct)
-    table["band"] = np.where(table["frac_x"] < below, "below",
-                             np.where((table["frac_x"] > above[0]) & (table["frac_x"] < above[1]), "above", ""))  # fmt: skip
+    table["band"] = np.where(
+        table["frac_x"] < below,
+        "below",
+        np.where((table["frac_x"] > above[0]) & (table["frac_x"] < above[1]), "above", ""),
+    )
     low, high = table[table["band"] == "below"], table[table["band"] == "above"]
     acc_low = float(low["direction_correct"].mean()) if len(low) else math.nan
     acc_high = float(high["direction_correct"].mean()) if len(high) else math.nan
     pairs = _per_video(table[table["band"] != ""])
     paired = _paired_contrast(pairs, n_boot, seed)
     per_model = {
-        str(model): {"below": float(rows["below"].mean()), "above": float(rows["above"].mean()),
-                     "n_videos": int(len(rows))}
+        str(model): {
+            "below": float(rows["below"].mean()),
+            "above": float(rows["above"].mean()),
+            "n_videos": int(len(rows)),
+        }
         for model, rows in (pairs.groupby(level="model", sort=False) if len(pairs) else ())
-    }  # fmt: skip
+    }
     passed = bool(
         paired["n_videos"] > 0
         and paired["below"] >= min_below_accuracy
@@ -169,7 +186,7 @@ def nyquist_check(
             "min_below_accuracy": min_below_accuracy,
             "max_above_accuracy": max_above_accuracy,
             "min_distinct": min_distinct,
-        },  # fmt: skip
+        },
         "models": list(pd.unique(predictions_df["model"])),
         "excluded": exclude,
         "passed": passed,

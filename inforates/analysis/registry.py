@@ -59,10 +59,28 @@ ENTRIES: tuple[Entry, ...] = (
     CONFUSION,
 )
 # The order the report reads the sections in (the main result first); entries left out follow, in ENTRIES order.
-REPORT_ORDER = ("densest", "nyquist_check", "accuracy_by_variant", "ranking", "rm_anova", "matched_evidence", "attribution",
-                "coverage_drop", "logistic_interaction", "best", "critical_coverage", "cochran_q", "pairwise_mcnemar",
-                "model_mcnemar", "friedman_coverage", "friedman_models", "class_changes", "confusion", "cell_facts",
-                "paper")  # fmt: skip
+REPORT_ORDER = (
+    "densest",
+    "nyquist_check",
+    "accuracy_by_variant",
+    "ranking",
+    "rm_anova",
+    "matched_evidence",
+    "attribution",
+    "coverage_drop",
+    "logistic_interaction",
+    "best",
+    "critical_coverage",
+    "cochran_q",
+    "pairwise_mcnemar",
+    "model_mcnemar",
+    "friedman_coverage",
+    "friedman_models",
+    "class_changes",
+    "confusion",
+    "cell_facts",
+    "paper",
+)
 
 
 def _blocks(entries: tuple[Entry, ...]) -> list[list[Entry]]:
@@ -77,8 +95,11 @@ def _blocks(entries: tuple[Entry, ...]) -> list[list[Entry]]:
 
 def _skip(ctx: Context, entry: Entry, need, run: ModelRun | None = None) -> None:
     # A per-model title skipped for every model at once drops its " ({model})".
-    title = need.skip_as or (entry.title.format(model=run.name) if run is not None
-                             else entry.title.replace(" ({model})", "").format(model=""))  # fmt: skip
+    title = need.skip_as or (
+        entry.title.format(model=run.name)
+        if run is not None
+        else entry.title.replace(" ({model})", "").format(model="")
+    )
     if need.skip_as and {"analysis": title, "reason": need.reason} in ctx.analysis.skipped:
         return  # a skip_as line is listed once for all the entries that share it
     ctx.skip(title, need.reason)

@@ -54,8 +54,11 @@ def summary(analysis, entries) -> list[str]:
     families = analysis.families
     if families:
         tests = sum(f["tests"] for f in families.values())
-        lines += ["", f"Every conclusion below rests on the test named, Holm-corrected within its family: {tests} "
-                  f"tests in {len(families)} families (*Tests and corrections*)."]  # fmt: skip
+        lines += [
+            "",
+            f"Every conclusion below rests on the test named, Holm-corrected within its family: {tests} "
+            f"tests in {len(families)} families (*Tests and corrections*).",
+        ]
     columns: dict[str, dict[str, str]] = {}
     for entry in entries:
         if entry.summary_columns is not None:
@@ -82,12 +85,26 @@ def tests_section(analysis) -> list[str]:
     """Every family of tests: what it tests, how many tests, the correction, how many stay significant."""
     if not analysis.families:
         return []
-    rows = [{"family": name, "what": f["what"], "tests": f["tests"], "correction": f["correction"],
-             "significant (corrected p < 0.05)": f["significant"]} for name, f in analysis.families.items()]  # fmt: skip
+    rows = [
+        {
+            "family": name,
+            "what": f["what"],
+            "tests": f["tests"],
+            "correction": f["correction"],
+            "significant (corrected p < 0.05)": f["significant"],
+        }
+        for name, f in analysis.families.items()
+    ]
     total = sum(f["tests"] for f in analysis.families.values())
-    return ["## Tests and corrections", "", markdown_table(pd.DataFrame(rows)), "",
-            f"{total} tests in all. Within a family, Holm's correction; across families none, so a claim is as "
-            "strong as its family's correction, and descriptive sections (marked so) claim nothing.", ""]  # fmt: skip
+    return [
+        "## Tests and corrections",
+        "",
+        markdown_table(pd.DataFrame(rows)),
+        "",
+        f"{total} tests in all. Within a family, Holm's correction; across families none, so a claim is as "
+        "strong as its family's correction, and descriptive sections (marked so) claim nothing.",
+        "",
+    ]
 
 
 def glossary(entries) -> list[str]:

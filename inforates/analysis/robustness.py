@@ -129,12 +129,25 @@ def per_video_auc(predictions: pd.DataFrame) -> pd.DataFrame:
     grid = grid.assign(cluster=cluster_ids(grid))
     rows = []
     for model, cells in grid.groupby("model", sort=False):
-        wide = cells.pivot_table(index=["video_id", "cluster"], columns=["coverage", "stride"], values="correct",
-                                 aggfunc="first").dropna().astype(float)  # fmt: skip
+        wide = (
+            cells.pivot_table(
+                index=["video_id", "cluster"], columns=["coverage", "stride"], values="correct", aggfunc="first"
+            )
+            .dropna()
+            .astype(float)
+        )
         by_coverage = wide.T.groupby(level="coverage").mean().T.sort_index(axis=1)
         auc = by_coverage.to_numpy() @ coverage_weights(by_coverage.columns)
-        rows.append(pd.DataFrame({"model": model, "video_id": wide.index.get_level_values(0),
-                                  "cluster": wide.index.get_level_values(1), "auc": auc}))  # fmt: skip
+        rows.append(
+            pd.DataFrame(
+                {
+                    "model": model,
+                    "video_id": wide.index.get_level_values(0),
+                    "cluster": wide.index.get_level_values(1),
+                    "auc": auc,
+                }
+            )
+        )
     return (
         pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["model", "video_id", "cluster", "auc"])
     )
@@ -149,8 +162,11 @@ def cluster_mean_test(values: pd.Series, clusters: pd.Series, n_boot: int = 1000
 
     grouped = pd.Series(np.asarray(values, float), index=np.asarray(clusters)).groupby(level=0).agg(["sum", "size"])
     sums, counts = grouped["sum"].to_numpy(float), grouped["size"].to_numpy(float)
-    out = {"n_videos": int(counts.sum()), "n_clusters": int(len(sums)),
-           "mean": float(sums.sum() / counts.sum()) if len(sums) else math.nan}  # fmt: skip
+    out = {
+        "n_videos": int(counts.sum()),
+        "n_clusters": int(len(sums)),
+        "mean": float(sums.sum() / counts.sum()) if len(sums) else math.nan,
+    }
     if len(sums) < 2:
         return {**out, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan, "log10_p": math.nan}
     rng = np.random.default_rng(seed)
@@ -158,8 +174,13 @@ def cluster_mean_test(values: pd.Series, clusters: pd.Series, n_boot: int = 1000
     boot = sums[draws].sum(axis=1) / counts[draws].sum(axis=1)
     means = sums / counts
     p, log10_p = normal_p(sps.wilcoxon(means, method="approx").zstatistic) if np.any(means != 0) else (1.0, 0.0)
-    return {**out, "ci_low": float(np.quantile(boot, 0.025)), "ci_high": float(np.quantile(boot, 0.975)),
-            "p_value": p, "log10_p": log10_p}  # fmt: skip
+    return {
+        **out,
+        "ci_low": float(np.quantile(boot, 0.025)),
+        "ci_high": float(np.quantile(boot, 0.975)),
+        "p_value": p,
+        "log10_p": log10_p,
+    }
 
 
 def paired_difference(values: pd.DataFrame, a: str, b: str, n_boot: int = 1000, seed: int = 0) -> dict:
@@ -168,8 +189,14 @@ def paired_difference(values: pd.DataFrame, a: str, b: str, n_boot: int = 1000, 
     wide = values.pivot_table(index=["video_id", "cluster"], columns="model", values="value", aggfunc="first")
     pair = wide[[a, b]].dropna()
     test = cluster_mean_test(pair[a] - pair[b], pair.index.get_level_values("cluster"), n_boot, seed)
-    return {"model_a": a, "model_b": b, "value_a": float(pair[a].mean()) if len(pair) else math.nan,
-            "value_b": float(pair[b].mean()) if len(pair) else math.nan, "difference": test.pop("mean"), **test}  # fmt: skip
+    return {
+        "model_a": a,
+        "model_b": b,
+        "value_a": float(pair[a].mean()) if len(pair) else math.nan,
+        "value_b": float(pair[b].mean()) if len(pair) else math.nan,
+        "difference": test.pop("mean"),
+        **test,
+    }
 
 
 def auc_differences(per_video: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
@@ -187,8 +214,13 @@ def coverage_drop_per_video(predictions: pd.DataFrame, high: float = 100, low: f
     strides), on the videos scored in all those cells. Columns: model, video_id, cluster, value."""
     grid = primary_grid(predictions)
     grid = grid[grid["coverage"].isin([high, low])].assign(cluster=lambda d: cluster_ids(d))
-    wide = grid.pivot_table(index=["model", "video_id", "cluster"], columns=["coverage", "stride"], values="correct",
-                            aggfunc="first").dropna().astype(float)  # fmt: skip
+    wide = (
+        grid.pivot_table(
+            index=["model", "video_id", "cluster"], columns=["coverage", "stride"], values="correct", aggfunc="first"
+        )
+        .dropna()
+        .astype(float)
+    )
     if wide.empty or high not in wide.columns.get_level_values(0) or low not in wide.columns.get_level_values(0):
         return pd.DataFrame(columns=["model", "video_id", "cluster", "value"])
     value = wide[high].mean(axis=1) - wide[low].mean(axis=1)
@@ -225,8 +257,13 @@ def critical_coverage(results: pd.DataFrame, margin: float = 0.02) -> pd.DataFra
     rows = []
     for model, df in results.groupby("model", sort=False):
         best_by_cov = df.groupby("coverage")["accuracy"].max().sort_index()
-        row = {"model": model, "best_accuracy": float(best_by_cov.max()), "margin": margin,
-               "best_coverage": float(best_by_cov.idxmax()), "critical_coverage": _holds_from(best_by_cov, margin)}  # fmt: skip
+        row = {
+            "model": model,
+            "best_accuracy": float(best_by_cov.max()),
+            "margin": margin,
+            "best_coverage": float(best_by_cov.idxmax()),
+            "critical_coverage": _holds_from(best_by_cov, margin),
+        }
         for stride, sdf in df.groupby("stride"):
             row[f"critical_coverage_s{stride}"] = _holds_from(
                 sdf.set_index("coverage")["accuracy"].sort_index(), margin

@@ -27,6 +27,12 @@ class CommandParser(argparse.ArgumentParser):
         raise RecipeError(f"{self.prog}: {message}")
 
 
+def add_n_boot(parser: argparse.ArgumentParser) -> None:
+    """``--n-boot`` (also ``--n_boot``): the bootstrap resamples of every interval, at least 20."""
+    parser.add_argument("--n-boot", "--n_boot", type=at_least(20, "bootstrap resamples"), default=1000,
+                        help="bootstrap resamples (default 1000, at least 20; keep 1000 or more for publication)")  # fmt: skip
+
+
 def at_least(low: int, what: str) -> Callable[[str], int]:
     """An integer ``>= low``."""
 

@@ -19,31 +19,49 @@ import time
 from pathlib import Path
 
 from ..errors import RecipeError
-from .arguments import CommandParser, at_least, non_negative
+from .arguments import CommandParser, add_n_boot, non_negative
 
 
 def make_parser() -> argparse.ArgumentParser:
     from ..analysis.compare import FORMATS
     from ..analysis.entry import PROTOCOLS
 
-    parser = CommandParser(prog="inforates compare", description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = CommandParser(
+        prog="inforates compare",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--runs", nargs="+", required=True, help="eval run dirs, parents of them, or 2025 table folders"
     )
     parser.add_argument("--out", required=True, help="output directory (new, or holding an earlier comparison)")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="write into a folder that also holds other files (they are kept, never replaced)")  # fmt: skip
-    parser.add_argument("--protocol", default="paired", choices=PROTOCOLS,
-                        help="paired (default): tests on per-video outcomes; paper: the 2025 study's; both")  # fmt: skip
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a folder that also holds other files (they are kept, never replaced)",
+    )
+    parser.add_argument(
+        "--protocol",
+        default="paired",
+        choices=PROTOCOLS,
+        help="paired (default): tests on per-video outcomes; paper: the 2025 study's; both",
+    )
     parser.add_argument("--formats", default="png", help=f"figure formats, comma-separated: {','.join(FORMATS)}")
-    parser.add_argument("--n-boot", "--n_boot", type=at_least(20, "bootstrap resamples"), default=1000,
-                        help="bootstrap resamples (default 1000, at least 20)")  # fmt: skip
+    add_n_boot(parser)
     parser.add_argument("--seed", type=non_negative(int, "a seed"), default=0, help="bootstrap seed")
-    parser.add_argument("--margin", type=non_negative(float, "a margin of accuracy"), default=0.02,
-                        help="critical-coverage margin (absolute accuracy, >= 0)")  # fmt: skip
-    parser.add_argument("--nyquist_exclude", nargs="+", default=[], metavar="MODEL",
-                        help="models left out of the synthetic benchmark's pooled Nyquist check")  # fmt: skip
+    parser.add_argument(
+        "--margin",
+        type=non_negative(float, "a margin of accuracy"),
+        default=0.02,
+        help="critical-coverage margin (absolute accuracy, >= 0)",
+    )
+    parser.add_argument(
+        "--nyquist_exclude",
+        nargs="+",
+        default=[],
+        metavar="MODEL",
+        help="models left out of the synthetic benchmark's pooled Nyquist check",
+    )
     return parser
 
 
@@ -71,12 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     analysis = compare(
         runs, args.out, args.protocol, formats, args.n_boot, args.seed, args.margin, exclude, args.overwrite
     )
-    print(f"compared {len(runs)} model(s): {', '.join(r.name for r in runs)} "
-          f"({sum(r.kind == 'predictions' for r in runs)} with per-video predictions)")  # fmt: skip
+    print(
+        f"compared {len(runs)} model(s): {', '.join(r.name for r in runs)} "
+        f"({sum(r.kind == 'predictions' for r in runs)} with per-video predictions)"
+    )
     if "nyquist_check" in analysis.statistical.get("paired", {}):
         nc = analysis.statistical["paired"]["nyquist_check"]
-        print(f"nyquist check: {nc['verdict']} (direction accuracy {nc['below_nyquist_accuracy']:.3f} below, "
-              f"{nc['above_nyquist_accuracy']:.3f} past the Nyquist limit)")  # fmt: skip
+        print(
+            f"nyquist check: {nc['verdict']} (direction accuracy {nc['below_nyquist_accuracy']:.3f} below, "
+            f"{nc['above_nyquist_accuracy']:.3f} past the Nyquist limit)"
+        )
     for item in analysis.skipped:
         print(f"skipped: {item['analysis']}: {item['reason']}")
     print(f"report: {Path(args.out) / 'report.md'} ({time.perf_counter() - start:.1f} s)")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 
-from .arguments import CommandParser, at_least
+from .arguments import CommandParser, add_n_boot, at_least
 
 
 DESCRIPTION = "Train every recipe, evaluate each over its grid, compare them all (docs/study.md)."
@@ -40,21 +40,37 @@ def make_parser() -> CommandParser:
     which.add_argument("--recipes", nargs="+", metavar="RECIPE", help="recipe files, one model each")
     which.add_argument("--study", metavar="FILE", help="a study file: recipes: and shared: (recipes/studies/)")
     parser.add_argument("--out", default="outputs/study", help="the study's folder (default: outputs/study)")
-    parser.add_argument("--parallel", type=at_least(1, "models at once"), default=1, metavar="N",
-                        help="models at once, each in its own subprocesses with its share of the GPUs (or cores)")  # fmt: skip
-    parser.add_argument("--accelerate_config", "--accelerate-config", metavar="FILE",
-                        help="train each model with `accelerate launch --config_file FILE -m inforates.train`")  # fmt: skip
+    parser.add_argument(
+        "--parallel",
+        type=at_least(1, "models at once"),
+        default=1,
+        metavar="N",
+        help="models at once, each in its own subprocesses with its share of the GPUs (or cores)",
+    )
+    parser.add_argument(
+        "--accelerate_config",
+        "--accelerate-config",
+        metavar="FILE",
+        help="train each model with `accelerate launch --config_file FILE -m inforates.train`",
+    )
     step = parser.add_mutually_exclusive_group()
     step.add_argument("--only", type=int, metavar="I", help="train and evaluate only the I-th model (0-based)")
-    step.add_argument("--compare-only", "--compare_only", action="store_true",
-                      help="compare the complete evaluations there (every model's), nothing else")  # fmt: skip
-    parser.add_argument("--allow-mixed", "--allow_mixed", action="store_true",
-                        help="compare runs that saw different test videos or cells (the summary says so)")  # fmt: skip
+    step.add_argument(
+        "--compare-only",
+        "--compare_only",
+        action="store_true",
+        help="compare the complete evaluations there (every model's), nothing else",
+    )
+    parser.add_argument(
+        "--allow-mixed",
+        "--allow_mixed",
+        action="store_true",
+        help="compare runs that saw different test videos or cells (the summary says so)",
+    )
     parser.add_argument("--fresh", action="store_true", help="retrain and re-evaluate instead of reusing results")
     parser.add_argument("--overwrite", action="store_true", help="compare into a folder that holds other files")
     parser.add_argument("--protocol", default="both", choices=PROTOCOLS, help="compare's protocol (default: both)")
-    parser.add_argument("--n-boot", "--n_boot", type=at_least(20, "bootstrap resamples"), default=1000,
-                        help="bootstrap resamples (default 1000, at least 20)")  # fmt: skip
+    add_n_boot(parser)
     return parser
 
 
@@ -66,9 +82,20 @@ def main(argv: list[str] | None = None) -> int:
     args, overrides = make_parser().parse_known_args(sys.argv[1:] if argv is None else argv)
     recipes, shared = load_study_file(args.study) if args.study else (args.recipes, {})
     result = run_study(
-        recipes, args.out, shared, args.parallel, overrides, args.accelerate_config, args.only, args.compare_only,
-        args.allow_mixed, args.fresh, args.overwrite, args.protocol, args.n_boot,
-    )  # fmt: skip
+        recipes,
+        args.out,
+        shared,
+        args.parallel,
+        overrides,
+        args.accelerate_config,
+        args.only,
+        args.compare_only,
+        args.allow_mixed,
+        args.fresh,
+        args.overwrite,
+        args.protocol,
+        args.n_boot,
+    )
     if result.summary:
         print_summary(result.summary)
     return result.exit_status

@@ -1,11 +1,14 @@
 """Pixel preprocessing in plain torch, with the settings a checkpoint's own processor config gives
 (:class:`~inforates.data.processor.ProcessorSettings`, their own module), and the crop geometry.
 
-    >>> settings = ProcessorSettings.from_pretrained("MCG-NJU/videomae-base-finetuned-kinetics")  # doctest: +SKIP
-    >>> pixels = eval_transform(frames, settings)  # uint8 (T, 3, H, W) -> float32 (T, 3, 224, 224)
-    >>> pixels = train_transform(frames, settings, torch.Generator().manual_seed(0))
-    >>> pixels = train_transform(frames, settings, generator, min_scale=0.08, rand_augment=RandAugment("m7-n4"))
-    >>> settings.save_pretrained("outputs/run/checkpoint-100")  # AutoImageProcessor.from_pretrained reads it
+    >>> from inforates.data.processor import for_architecture
+    >>> settings = for_architecture("videomae", 32)  # or ProcessorSettings.from_pretrained(checkpoint)
+    >>> frames = torch.zeros(8, 3, 48, 64, dtype=torch.uint8)
+    >>> eval_transform(frames, settings).shape  # uint8 (T, 3, H, W) -> float32 (T, 3, 32, 32)
+    torch.Size([8, 3, 32, 32])
+    >>> generator = torch.Generator().manual_seed(0)
+    >>> train_transform(frames, settings, generator, min_scale=0.08, rand_augment=RandAugment("m7-n4")).dtype
+    torch.float32
     >>> crop_boxes(32, 48, (32, 32), 3)  # (top, left) of the three crops of multi-view testing on a landscape frame
     [(0, 0), (0, 8), (0, 16)]
 
@@ -182,7 +185,15 @@ def train_geometry(
     max_aspect: float = 4 / 3,
     rand_augment: RandAugment | None = None,
 ) -> torch.Tensor:
-    """The augmentation of :func:`train_transform` without the conversion to floats: uint8 in and out."""
+    """Training augmentation with one draw per clip (every frame gets the same operations, crop and flip), uint8 in
+    and out (:func:`train_transform` converts to floats).
+
+    In VideoMAE's order: ``rand_augment`` (a :class:`~inforates.data.rand_augment.RandAugment`, off when None) on
+    the clip as given; then with ``random_resized_crop`` a box of ``min_scale``..``max_scale`` of the frame's area,
+    width/height ``min_aspect``..``max_aspect`` (log-uniform), resized to the output size, without it
+    :func:`eval_transform`'s geometry; then ``horizontal_flip`` mirrors the clip with probability 1/2 (turn it off
+    where left/right is the label). All draws come from ``generator``, in that order.
+    """
     _check_frames(frames)
     scale, ratio = (min_scale, max_scale), (min_aspect, max_aspect)
     check_crop(scale, ratio)
@@ -199,37 +210,6 @@ def train_geometry(
     return frames
 
 
-def train_transform(
-    frames: torch.Tensor,
-    settings: ProcessorSettings,
-    generator: torch.Generator,
-    random_resized_crop: bool = True,
-    min_scale: float = 0.5,
-    horizontal_flip: bool = True,
-    *,
-    max_scale: float = 1.0,
-    min_aspect: float = 3 / 4,
-    max_aspect: float = 4 / 3,
-    rand_augment: RandAugment | None = None,
-) -> torch.Tensor:
-    """Training augmentation with one draw per clip (every frame gets the same operations, crop and flip).
-
-    In VideoMAE's order: ``rand_augment`` (a :class:`~inforates.data.rand_augment.RandAugment`, off when None) on
-    the clip as given; then with ``random_resized_crop`` a box of ``min_scale``..``max_scale`` of the frame's area,
-    width/height ``min_aspect``..``max_aspect`` (log-uniform), resized to the output size, without it
-    :func:`eval_transform`'s geometry; then ``horizontal_flip`` mirrors the clip with probability 1/2 (turn it off
-    where left/right is the label). All draws come from ``generator``, in that order.
-    """
-    frames = train_geometry(
-        frames,
-        settings,
-        generator,
-        random_resized_crop,
-        min_scale,
-        horizontal_flip,
-        max_scale=max_scale,
-        min_aspect=min_aspect,
-        max_aspect=max_aspect,
-        rand_augment=rand_augment,
-    )
-    return to_pixel_values(frames, settings)
+def train_transform(frames: torch.Tensor, settings: ProcessorSettings, generator: torch.Generator, *args, **options):
+    """:func:`train_geometry` (the same arguments), then rescaled and normalised to float32 pixels."""
+    return to_pixel_values(train_geometry(frames, settings, generator, *args, **options), settings)

@@ -25,13 +25,12 @@ from ..errors import RecipeError
 from ..model_registry import MODEL_REGISTRY
 from ..study.plan import StudyModel, plan_study
 from ..study.run import StudyResult, banner, compare_study, finish, print_plan, train_and_evaluate
+from .summary import DENSEST, SUMMARY_FILE, print_summary
 
 
 RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes" / "demo"  # package data; recipes/demo links here
 MODELS = ("timesformer", "videomae", "vivit")
-DENSEST = "d1_k8"  # the cell the accuracy target refers to: 8 consecutive frames
 SEES_DIRECTION = 0.75  # validation direction accuracy (densest variant) from which a model joins the Nyquist check
-SUMMARY_FILE = "demo_summary.json"
 VALIDATION_DIR = "validation"
 
 
@@ -50,9 +49,13 @@ def validate(models: Sequence[StudyModel], out: Path, fresh: bool = False) -> di
     banner("validation: does each model see the rotation?")
     for model in models:
         recipe = model.recipe.replace(
-            eval_split=model.recipe.data.validation_split, eval_output_dir=str(out / VALIDATION_DIR),
-            eval_samplers=["spacing_budget"], spacings=[1], budgets=[8], overwrite=fresh,
-        )  # fmt: skip
+            eval_split=model.recipe.data.validation_split,
+            eval_output_dir=str(out / VALIDATION_DIR),
+            eval_samplers=["spacing_budget"],
+            spacings=[1],
+            budgets=[8],
+            overwrite=fresh,
+        )
         evaluate(recipe)
     runs = load_runs([out / VALIDATION_DIR / m.name for m in models])
     return {run.name: float(direction_accuracy(run.predictions).get(run.name, float("nan"))) for run in runs}
@@ -80,13 +83,14 @@ def run_demo(
     returns the exit status (1 when the Nyquist check fails or no model finished)."""
     from ..analysis.inputs import load_runs
     from ..analysis.registry import analyse
-    from .summary import print_summary
 
     began, out = time.perf_counter(), Path(out)
     missing = [m for m in models if not (checkpoint_dir(m) / "config.json").is_file()]
     if missing:
-        raise RecipeError(f"{checkpoint_dir(missing[0]).parent}: no pretrained checkpoint of {', '.join(missing)}; "
-                          f"make them with `inforates pretrain-demo --models {' '.join(missing)}`")  # fmt: skip
+        raise RecipeError(
+            f"{checkpoint_dir(missing[0]).parent}: no pretrained checkpoint of {', '.join(missing)}; "
+            f"make them with `inforates pretrain-demo --models {' '.join(missing)}`"
+        )
     overrides = ["--dataset_dir", data] if data else []
     overrides += ["--max_eval_videos", str(max_eval_videos)] if max_eval_videos else []
     study = plan_study([str(RECIPES_DIR / f"{m}.yaml") for m in models], out, overrides=overrides)
@@ -95,15 +99,18 @@ def run_demo(
     train_and_evaluate(result, fresh=fresh)
     for outcome in result.outcomes.values():
         if not outcome.finished:  # e.g. its folder holds a run of an older demo recipe
-            print(f"{outcome.name} FAILED: {outcome.error} (for the demo: inforates demo --fresh retrains every "
-                  "model)", flush=True)  # fmt: skip
+            print(
+                f"{outcome.name} FAILED: {outcome.error} (for the demo: inforates demo --fresh retrains every model)",
+                flush=True,
+            )
     finished = result.finished()
     if not finished:
         return 1
     validation = validate(finished, out, fresh)
     exclude = nyquist_exclusions(validation)
-    statistical, multimodel = compare_study(result, "both", fresh=fresh, overwrite=fresh,
-                                            others=(VALIDATION_DIR, SUMMARY_FILE), nyquist_exclude=exclude)  # fmt: skip
+    statistical, multimodel = compare_study(
+        result, "both", fresh=fresh, overwrite=fresh, others=(VALIDATION_DIR, SUMMARY_FILE), nyquist_exclude=exclude
+    )
     finish(result, statistical, multimodel, began)
     analysis = result.analysis
     if analysis is None:  # the comparison was reused: its analysis again, for the summary (nothing is written)

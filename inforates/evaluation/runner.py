@@ -30,7 +30,7 @@ from .grid import GridCollator
 from .metadata import git_revision, package_versions
 from .predictor import GridPredictor, predict_videos
 from .store import RunStore
-from .tables import prediction_rows, view_rows
+from .tables import RowSource, prediction_rows, view_rows
 from .videos import EvalVideos
 
 
@@ -200,6 +200,7 @@ def _evaluate(checkpoint, recipe, videos, variants, store, state, began, command
         clip_batch=clip_batch,
         progress=bar if state.is_main_process else None,
     )
+    source = RowSource(checkpoint.name, videos.table, variants, clip_len, to_model, model_labels, recipe.training.seed)
     for k, (start, stop) in enumerate(shards):
         if k in done:
             continue
@@ -210,19 +211,14 @@ def _evaluate(checkpoint, recipe, videos, variants, store, state, began, command
         )
         seconds = time.perf_counter() - shard_began
         if state.is_main_process:
-            rows = prediction_rows(
-                checkpoint.name, videos.table, variants, clip_len, output, to_model, model_labels, recipe.training.seed
-            )
+            rows = prediction_rows(source, output)
             log = SkipLog()
             for path, stage, reason in output.skipped:
                 log.record(path, stage, reason)
             skipped = pd.DataFrame(log.rows, columns=SKIPPED_COLUMNS)
             per_view = None
             if views > 1:
-                per_view = view_rows(
-                    checkpoint.name, videos.table, variants, clip_len, output, to_model, model_labels,
-                    recipe.training.seed, test_clips, test_crops,
-                )  # fmt: skip
+                per_view = view_rows(source, output, test_clips, test_crops)
             info = {"videos": stop - start, "seconds": seconds, "clips": int(output.clips_computed.sum())}
             store.write_shard(progress, k, rows, skipped, info, per_view)
             bar.n = sum(stop - start for k, (start, stop) in enumerate(shards) if str(k) in progress["shards"])

@@ -8,6 +8,7 @@ Pure numpy/pandas: no model, no files.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -33,25 +34,31 @@ def invert_labels(label_to_model: np.ndarray, num_outputs: int) -> np.ndarray:
     return model_to_label
 
 
-def prediction_rows(
-    model_name: str,
-    videos: pd.DataFrame,
-    variants: Sequence[SamplingVariant],
-    clip_len: int,
-    output,
-    label_to_model: np.ndarray,
-    model_labels: Sequence[str],
-    seed: int = 0,
-) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RowSource:
+    """What turns a model's outputs into rows: the run's ``model_name``, its ``videos`` (indexed by row: video_id,
+    path, label, class_name, group, f_hz, source_video, segment_start), its cells, the model's clip length,
+    ``label_to_model[label]`` (the model's output index of a dataset class, -1: none), ``model_labels[i]`` (the
+    model's name for output ``i``) and the seed of the per-video generator."""
+
+    model_name: str
+    videos: pd.DataFrame
+    variants: Sequence[SamplingVariant]
+    clip_len: int
+    label_to_model: np.ndarray
+    model_labels: Sequence[str]
+    seed: int = 0
+
+
+def prediction_rows(source: RowSource, output) -> pd.DataFrame:
     """One row per (decoded video, variant), in row then grid order, plus ``forward_s`` (dropped on export).
 
-    ``videos`` is indexed by row (columns video_id, path, label, class_name, group, f_hz, source_video,
-    segment_start); ``output`` a
-    ``predictor.GridOutput``; ``label_to_model[label]`` the model's output index of a dataset class (-1: none);
-    ``model_labels[i]`` the model's name for output ``i``. With several views (``output.view_flags``) the logits
+    ``output`` is a ``predictor.GridOutput``. With several views (``output.view_flags``) the logits
     are the views' average and ``views`` counts the distinct views averaged; the facts columns (``frames``,
     ``distinct_frames``, spans) describe the cell's single-view clip (its own anchor) either way.
     """
+    model_name, videos, variants, clip_len = source.model_name, source.videos, source.variants, source.clip_len
+    label_to_model, model_labels, seed = source.label_to_model, source.model_labels, source.seed
     ok = output.ok
     rows, total_frames, fps = output.rows[ok], output.total_frames[ok], output.fps[ok]
     n, num_variants = len(rows), len(variants)
@@ -128,22 +135,13 @@ def prediction_rows(
     return frame.reset_index(drop=True)
 
 
-def view_rows(
-    model_name: str,
-    videos: pd.DataFrame,
-    variants: Sequence[SamplingVariant],
-    clip_len: int,
-    output,
-    label_to_model: np.ndarray,
-    model_labels: Sequence[str],
-    seed: int,
-    test_clips: int,
-    test_crops: int,
-) -> pd.DataFrame:
+def view_rows(source: RowSource, output, test_clips: int, test_crops: int) -> pd.DataFrame:
     """``views.parquet`` rows (:data:`~inforates.schema.VIEW_COLUMNS`): one per distinct view of each decoded
     video x cell (``averaged``), plus the cell's single-view clip where it is none of them (``averaged`` false);
     ``single_view`` marks the clip single-view evaluation takes. ``clip`` is the temporal view (-1: the cell's
     own anchor), ``crop`` its crop (``left``/``center``/``right`` or ``top``/``center``/``bottom``)."""
+    model_name, videos, variants, clip_len = source.model_name, source.videos, source.variants, source.clip_len
+    label_to_model, model_labels, seed = source.label_to_model, source.model_labels, source.seed
     ok = output.ok
     table = videos.loc[output.rows[ok]]
     flags, logits = output.view_flags[ok], output.view_logits[ok]

@@ -1,7 +1,8 @@
 """The samplers: which frame indices of a video a clip takes. Pure numpy.
 
 Each sampler is a function and one :data:`SAMPLERS` entry. Those on the coverage x stride axes take
-``(total_frames, coverage, stride, clip_len, anchor, rng)``; ``spacing_budget`` takes ``(total_frames, spacing,
+``(total_frames, coverage, stride, clip_len, anchor, rng)`` (:func:`coverage_sampler` checks the arguments and
+finds the coverage window; each places its frames in it); ``spacing_budget`` takes ``(total_frames, spacing,
 budget, clip_len, anchor, rng, fit)``. Strides and spacings here are whole frames (a variant in seconds converts
 per video first, :func:`frames_from_seconds`).
 
@@ -13,6 +14,7 @@ per video first, :func:`frames_from_seconds`).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +78,28 @@ def coverage_window(total_frames: int, coverage: float, anchor: str = "start", r
     return _place(total_frames - length, anchor, rng), length
 
 
+def coverage_sampler(place: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """A sampler on the coverage x stride axes, called ``(total_frames, coverage, stride, clip_len, anchor="start",
+    rng=None)``, from ``place(start, length, stride, clip_len, anchor, rng)``, which puts the clip's frames inside the
+    coverage window ``[start, start + length)`` once the arguments are checked (:func:`coverage_window`)."""
+
+    def sampler(
+        total_frames: int,
+        coverage: float,
+        stride: int,
+        clip_len: int,
+        anchor: str = "start",
+        rng: np.random.Generator | None = None,
+    ) -> np.ndarray:
+        _check_args(total_frames, coverage, stride, clip_len, anchor, rng)
+        start, length = coverage_window(int(total_frames), coverage, anchor, rng)
+        return place(start, length, int(stride), int(clip_len), anchor, rng)
+
+    functools.update_wrapper(sampler, place)
+    del sampler.__wrapped__  # its signature is the sampler's, not place's
+    return sampler
+
+
 def _place(last_start: int, anchor: str, rng) -> int:
     """Where a run of frames starts, given the last start that keeps it inside the video."""
     if anchor == "start":
@@ -87,14 +111,8 @@ def _place(last_start: int, anchor: str, rng) -> int:
     return int(rng.integers(0, last_start + 1))  # random
 
 
-def clip_indices(
-    total_frames: int,
-    coverage: float,
-    stride: int,
-    clip_len: int,
-    anchor: str = "start",
-    rng: np.random.Generator | None = None,
-) -> np.ndarray:
+@coverage_sampler
+def clip_indices(start: int, length: int, stride: int, clip_len: int, anchor: str, rng) -> np.ndarray:
     """The ``coverage_stride`` sampler: ``clip_len`` frame indices (int64, in temporal order).
 
     Candidates are every ``stride``-th frame of the coverage window. With at least ``clip_len`` candidates,
@@ -104,20 +122,12 @@ def clip_indices(
     >>> clip_indices(10, 100, 4, 5)  # candidates 0, 4, 8 -> each used, repeated evenly
     array([0, 0, 4, 4, 8])
     """
-    _check_args(total_frames, coverage, stride, clip_len, anchor, rng)
-    start, length = coverage_window(int(total_frames), coverage, anchor, rng)
-    candidates = start + np.arange(0, length, int(stride), dtype=np.int64)
-    return candidates[even_positions(len(candidates), int(clip_len))]
+    candidates = start + np.arange(0, length, stride, dtype=np.int64)
+    return candidates[even_positions(len(candidates), clip_len)]
 
 
-def dense_indices(
-    total_frames: int,
-    coverage: float,
-    stride: int,
-    clip_len: int,
-    anchor: str = "start",
-    rng: np.random.Generator | None = None,
-) -> np.ndarray:
+@coverage_sampler
+def dense_indices(start: int, length: int, stride: int, clip_len: int, anchor: str, rng) -> np.ndarray:
     """The ``dense`` sampler (MMAction2 ``SampleFrames``, test mode, ``out_of_bound_opt='repeat_last'``).
 
     ``clip_len`` frames every ``stride`` frames, the run centred in the coverage window (at a random offset in it
@@ -128,27 +138,19 @@ def dense_indices(
     >>> dense_indices(10, 100, 4, 4)  # 12 would fall outside the window: repeat 8
     array([0, 4, 8, 8])
     """
-    _check_args(total_frames, coverage, stride, clip_len, anchor, rng)
-    start, length = coverage_window(int(total_frames), coverage, anchor, rng)
-    span = (clip_len - 1) * int(stride) + 1
+    span = (clip_len - 1) * stride + 1
     if anchor == "random":
         offset = int(rng.integers(0, max(0, length - span) + 1))
     else:
         offset = max(0, (length - span + 1) // 2)
-    relative = offset + np.arange(clip_len, dtype=np.int64) * int(stride)
+    relative = offset + np.arange(clip_len, dtype=np.int64) * stride
     inside = relative < length
     relative = np.where(inside, relative, relative[inside].max())
     return start + relative
 
 
-def segment_indices(
-    total_frames: int,
-    coverage: float,
-    stride: int,
-    clip_len: int,
-    anchor: str = "start",
-    rng: np.random.Generator | None = None,
-) -> np.ndarray:
+@coverage_sampler
+def segment_indices(start: int, length: int, stride: int, clip_len: int, anchor: str, rng) -> np.ndarray:
     """The ``segment`` sampler (TSN): ``clip_len`` equal segments of the coverage window, one frame from each.
 
     Deterministic anchors take each segment's centre frame; ``anchor='random'`` (training) takes a random frame
@@ -157,8 +159,6 @@ def segment_indices(
     >>> segment_indices(100, 100, 1, 4)  # segments of 25 frames, centres at 12.5, 37.5, ...
     array([12, 37, 62, 87])
     """
-    _check_args(total_frames, coverage, stride, clip_len, anchor, rng)
-    start, length = coverage_window(int(total_frames), coverage, anchor, rng)
     if anchor == "random":
         seg = length / clip_len
         offsets = np.arange(clip_len) * seg + rng.uniform(0, seg, size=clip_len)

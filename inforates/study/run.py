@@ -1,6 +1,7 @@
 """A study as one call, and the steps it is made of (which ``inforates demo`` composes with checks of its own).
 
-    >>> result = run_study(["recipes/videomae/ucf101.yaml", "recipes/vivit/ucf101.yaml"], "outputs/study/two")  # doctest: +SKIP
+    >>> recipes = ["recipes/videomae/ucf101.yaml", "recipes/vivit/ucf101.yaml"]
+    >>> result = run_study(recipes, "outputs/study/two")  # doctest: +SKIP
     >>> result.summary["models"]["videomae"]["accuracy"]  # doctest: +SKIP
 
 Steps, in order: :func:`~inforates.study.plan.plan_study` (every check, before any work) -> :func:`check_options` ->
@@ -154,8 +155,16 @@ def compare_study(
         banner(f"compare {len(done)} model(s) -> {study.out}/report.md")
         runs = load_runs([m.eval_dir for m in done])
         owned = (*(m.name for m in study.models), "eval", "logs", SUMMARY_FILE, *others)  # beside the report
-        result.analysis = compare(runs, study.out, protocol=protocol, n_boot=n_boot, overwrite=overwrite,
-                                  flag="--overwrite", others=owned, **options)  # fmt: skip
+        result.analysis = compare(
+            runs,
+            study.out,
+            protocol=protocol,
+            n_boot=n_boot,
+            overwrite=overwrite,
+            flag="--overwrite",
+            others=owned,
+            **options,
+        )
         statistical, multimodel = result.analysis.statistical, result.analysis.multimodel
     result.timings["compare"] = time.perf_counter() - tic
     return statistical, multimodel
@@ -201,14 +210,18 @@ def run_study(
     if compare_only:
         missing = [m.name for m in study.models if not eval_complete(m.eval_dir)]
         if missing:
-            raise RecipeError(f"--compare-only: no complete evaluation of {', '.join(missing)} in {study.out}/eval/; "
-                              "run them first (the same command without --compare-only, or with --only I)")  # fmt: skip
+            raise RecipeError(
+                f"--compare-only: no complete evaluation of {', '.join(missing)} in {study.out}/eval/; "
+                "run them first (the same command without --compare-only, or with --only I)"
+            )
     else:
         train_and_evaluate(result, parallel, fresh, accelerate_config, only)
         if only is not None:
             outcome = result.outcomes[study.models[only].name]
-            print(f"{outcome.name}: {'finished' if outcome.finished else 'FAILED: ' + str(outcome.error)}; compare "
-                  "once every model is done: the same command with --compare-only instead of --only")  # fmt: skip
+            print(
+                f"{outcome.name}: {'finished' if outcome.finished else 'FAILED: ' + str(outcome.error)}; compare "
+                "once every model is done: the same command with --compare-only instead of --only"
+            )
             result.exit_status = 0 if outcome.finished else 1
             return result
     statistical, multimodel = compare_study(result, protocol, n_boot, fresh, overwrite, allow_mixed)
