@@ -56,8 +56,8 @@ ffmpeg:  ## install FFmpeg's shared libraries from the OS packages when missing
 demo: install  ## the main job: synth -> train 3 tiny models -> evaluate the grid -> compare -> report
 	$(BIN)/inforates demo $(ARGS)
 
-test: install  ## fast test suite (pytest -m "not slow")
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" -q $(PYTEST_ARGS)
+test: install  ## fast test suite (pytest -m "not slow", the package's >>> examples too; up to 4 processes)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" -q -n auto --maxprocesses 4 --dist worksteal $(PYTEST_ARGS)
 
 test-slow: install  ## the slow tests (multi-process launches, DeepSpeed, reduced demo)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "slow" -q $(PYTEST_ARGS)

@@ -1,7 +1,7 @@
 """Errors shown to users as one line (no traceback, exit status 2) by the ``inforates`` command.
 
->>> raise RecipeError("seed=[1]: expects an integer, got a list")
->>> ensure_writable("outputs/run", "output_dir")   # OutputError when the folder cannot be written
+raise RecipeError("seed=[1]: expects an integer, got a list")
+ensure_writable("outputs/run", "output_dir")   # OutputError when the folder cannot be written
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Files inforates writes: atomic writes, a lock per output folder, and output folders that keep the user's files.
 
-    >>> write_json("out/run.json", {"status": "complete"})          # a temp file, then one rename
-    >>> with FolderLock("outputs/eval/videomae"):                     # OutputError if another process holds it
-    ...     ...
-    >>> with OwnedOutputs("outputs/compare", overwrite=False) as staging:   # write into `staging`; on success the
-    ...     (staging / "report.md").write_text("...")                       # files move into place
+    write_json("out/run.json", {"status": "complete"})          # a temp file, then one rename
+    with FolderLock("outputs/eval/videomae"):                     # OutputError if another process holds it
+        ...
+    with OwnedOutputs("outputs/compare", overwrite=False) as staging:   # write into `staging`; on success the
+        (staging / "report.md").write_text("...")                       # files move into place
 
 The rule for every output folder: a folder holding files inforates did not write is refused unless ``--overwrite``,
 and even then only inforates' own files are replaced; the user's files are never deleted or replaced.

@@ -1,7 +1,7 @@
 """Model cards and Hub pushes for trained checkpoints.
 
-    >>> card = model_card(recipe, clip_len=16, image_size=224, metrics=eval_metrics, results_csv="eval/results.csv")
-    >>> push_checkpoint("outputs/videomae-ucf101", "my-org/videomae-ucf101", results_csv="eval/results.csv")
+    card = model_card(recipe, clip_len=16, image_size=224, metrics=eval_metrics, results_csv="eval/results.csv")
+    push_checkpoint("outputs/videomae-ucf101", "my-org/videomae-ucf101", results_csv="eval/results.csv")
 
 The card names the base model, the dataset, the recipe (its non-default keys), the sampling protocol (clip length,
 training, validation and evaluation sampling, one line per design the recipe runs), the metrics and, given an

@@ -1,7 +1,7 @@
 """Model factory: registry names, Hub ids, local checkpoints and tiny presets -> a video classifier.
 
-    >>> model, settings, clip_len = load_model_for_training(ModelArguments("tiny-videomae"), label2id, id2label)
-    >>> model, settings, clip_len = load_checkpoint("outputs/demo/videomae")
+    model, settings, clip_len = load_model_for_training(ModelArguments("tiny-videomae"), label2id, id2label)
+    model, settings, clip_len = load_checkpoint("outputs/demo/videomae")
 
 * Tiny presets (``tiny-*``) and ``random_init: true`` build the architecture from its config class with the
   registry's sizes (random weights, nothing downloaded); their ``ProcessorSettings`` use the full model's

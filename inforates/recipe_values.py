@@ -1,9 +1,11 @@
 """What a recipe may hold: YAML read strictly, and each value checked against its field's type.
 
     >>> config, lines = load_recipe_yaml("recipes/demo/videomae.yaml")   # duplicate keys / bad YAML: RecipeError
+    >>> config["num_frames"], lines["num_frames"]  # each key's value and its line
+    (8, 6)
     >>> coerce_value("seed", [1], int)
     Traceback (most recent call last):
-    RecipeError: seed=[1]: expects an integer, got a list
+    inforates.errors.RecipeError: seed=[1]: expects an integer, got a list
 
 A recipe value reaches its dataclass without passing through argparse's ``type=`` conversion, so every value is
 checked here, against the field's annotation (``int | None``, ``list[float]``, ``dict | str``, enums, ...): a

@@ -1,7 +1,5 @@
 """Recipe parsing: YAML as defaults, CLI overrides, loud failures for unknown keys and bad values."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -166,11 +164,10 @@ def test_every_shipped_recipe_parses():
         parse_recipe(["--config", str(path), *cpu_only])
 
 
-def test_cli_prints_the_one_line_error_and_exits_2(tmp_path):
+def test_cli_prints_the_one_line_error_and_exits_2(tmp_path, capsys):
+    from inforates.cli import main
+
     path = write(tmp_path, "stides: [1, 2]\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "inforates.cli", "train", "--config", path], capture_output=True, text=True
-    )
-    assert proc.returncode == 2
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert lines[-1].startswith("error:") and "stides" in lines[-1] and "strides" in lines[-1]
+    assert main(["train", "--config", path]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert lines == [lines[-1]] and lines[-1].startswith("error:") and "stides" in lines[-1] and "strides" in lines[-1]

@@ -256,12 +256,3 @@ def test_the_report_states_the_two_cells_and_the_top_classes(compared):
         in table[2]
     )
     assert confusion.index("### alpha") < confusion.index("### beta")  # model by model
-
-
-@pytest.mark.parametrize("module", ["confusion", "entries_confusion"])
-def test_docstring_examples(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(f"inforates.analysis.{module}"))
-    assert result.failed == 0 and result.attempted > 0

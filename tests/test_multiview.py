@@ -271,12 +271,3 @@ def test_two_processes_gather_the_views_of_a_one_process_run(tmp_path):
         pd.testing.assert_frame_equal(double, single, check_exact=False, rtol=1e-5)
     run = json.loads((two / "run.json").read_text())
     assert run["num_processes"] == 2 and run["clips_computed"] == len(pd.read_parquet(two / "views.parquet"))
-
-
-@pytest.mark.parametrize("module", ["inforates.sampling.views", "inforates.evaluation.views"])
-def test_docstring_examples(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.failed == 0 and result.attempted > 0

@@ -95,10 +95,14 @@ def check_inforates(args: list[str], made: Path, capsys) -> None:
 
         make_parser().parse_args(rest)
     elif command == "synth":
-        from inforates.data import synthetic
+        from inforates.commands.synth import make_parser
 
-        parser = getattr(synthetic, "make_parser", None) or synthetic._parser
-        parser().parse_args(rest)
+        make_parser().parse_args(rest)
+    elif command == "push":  # parsed only: a push needs a trained run and the Hub
+        from inforates.commands.push import make_parser
+
+        args = make_parser().parse_args(rest)
+        assert args.results is None or args.results.endswith("results.csv")
     elif command == "doctor":
         check_doctor(rest)
     elif command == "demo":

@@ -234,7 +234,8 @@ def compare_inputs(tmp_path_factory):
     from test_compare import write_runs
     from test_stats_simulation import simulate_predictions
 
-    return write_runs(tmp_path_factory.mktemp("runs"), simulate_predictions(n_classes=4, videos_per_class=5, seed=1))
+    pred = simulate_predictions({"solo": (0.8, 0.2, 0.05)}, n_classes=4, videos_per_class=5, seed=1)
+    return write_runs(tmp_path_factory.mktemp("runs"), pred)
 
 
 def compare(inputs, out, *extra) -> int:
@@ -307,7 +308,7 @@ def test_a_folder_locked_by_a_live_process_is_refused_naming_it(tmp_path):
     assert not (tmp_path / LOCK_NAME).exists()
 
 
-def test_a_second_evaluation_of_the_same_folder_exits_2(tmp_path):
+def test_a_second_evaluation_of_the_same_folder_exits_2(tmp_path, capsys):
     from test_evaluate import make_checkpoint, make_videofolder
 
     checkpoint = make_checkpoint(tmp_path / "ckpt")
@@ -318,14 +319,15 @@ def test_a_second_evaluation_of_the_same_folder_exits_2(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(out / "ckpt")], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        error = one_line_error(run_cli(*argv))
-        assert f"in use by pid {holder.pid}" in error
+        capsys.readouterr()  # the checkpoint's own progress bars
+        assert cli.main(argv) == 2
+        errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and f"in use by pid {holder.pid}" in errors[0]
         assert sorted(p.name for p in (out / "ckpt").iterdir()) == [LOCK_NAME]  # nothing written beside the lock
     finally:
         holder.kill()
         holder.wait()
-    done = run_cli(*argv)
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert cli.main(argv) == 0
     assert (out / "ckpt" / "run.json").is_file() and not (out / "ckpt" / LOCK_NAME).exists()
 
 

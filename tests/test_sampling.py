@@ -27,7 +27,7 @@ from inforates.sampling.views import temporal_views, view_starts, window_frames
 
 
 def study_2025_indices(total_frames, coverage, stride, clip_len):
-    """The 2025 study's sampler, as described in shared/reference/README.md (repeat, then truncate)."""
+    """The 2025 study's sampler, as described in tests/data/reference/README.md (repeat, then truncate)."""
     frames = list(range(max(1, int(total_frames * coverage / 100))))[::stride]
     if len(frames) >= clip_len:
         return [frames[i] for i in np.linspace(0, len(frames) - 1, clip_len).astype(int)]

@@ -361,28 +361,3 @@ def test_primary_grid_prefers_coverage_stride_start():
     other = pred.assign(sampler="dense", variant="dense_" + pred["variant"])
     grid = schema.primary_grid(pd.concat([other, pred, other.assign(anchor="center")]))
     assert set(grid["sampler"]) == {"coverage_stride"} and len(grid) == 4
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "inforates.schema",
-        "inforates.analysis.accuracy",
-        "inforates.analysis.paired",
-        "inforates.analysis.robustness",
-        "inforates.analysis.entry",
-        "inforates.analysis.registry",
-        "inforates.analysis.outputs",
-        "inforates.analysis.report",
-        "inforates.analysis.reference_tables",
-        "inforates.analysis.pvalues",
-        "inforates.analysis.attribution",
-        "inforates.analysis.matched",
-    ],
-)
-def test_docstring_examples(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.failed == 0 and result.attempted > 0

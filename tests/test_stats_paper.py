@@ -1,7 +1,6 @@
 """The 2025 study's protocol on its own published tables, checked against computations written out here.
 
-The tables live outside the repository, in ``<repo>/../shared/reference/inforates-2025`` (they must not be
-copied into the project); the tests skip when that folder is absent.
+The tables ship with the tests, unchanged, in ``tests/data/reference/inforates-2025`` (their README beside them).
 """
 
 from __future__ import annotations
@@ -19,11 +18,7 @@ from inforates.analysis import paper
 from inforates.analysis.reference_tables import read_reference_folder
 
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = REPO_ROOT.parent / "shared" / "reference" / "inforates-2025"
-needs_reference = pytest.mark.skipif(
-    not (REFERENCE / "ucf101").is_dir(), reason=f"2025 reference tables not found at {REFERENCE} (not shipped)"
-)
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference" / "inforates-2025"
 
 
 def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -90,7 +85,6 @@ def _check_model(per_class: pd.DataFrame) -> None:
         assert row.bonferroni_significant == (p < 0.05 / 10)
 
 
-@needs_reference
 @pytest.mark.parametrize("model", ["timesformer", "videomae", "vivit"])
 def test_paper_protocol_on_ucf101_tables(model):
     tables = read_reference_folder(REFERENCE / "ucf101")
@@ -99,7 +93,6 @@ def test_paper_protocol_on_ucf101_tables(model):
     _check_model(per_class)
 
 
-@needs_reference
 def test_paper_protocol_on_kinetics400_tables():
     tables = read_reference_folder(REFERENCE / "kinetics400")
     for model, t in tables.items():
@@ -107,7 +100,6 @@ def test_paper_protocol_on_kinetics400_tables():
         _check_model(t.per_class)
 
 
-@needs_reference
 def test_legacy_results_keep_the_published_counts():
     folder = REFERENCE / "ucf101"
     tables = read_reference_folder(folder)

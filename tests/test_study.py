@@ -245,7 +245,8 @@ def test_compare_only_compares_hand_made_runs_and_reuses_the_comparison(tmp_path
     expected = pd.read_csv(out / "eval" / "alpha" / "results.csv").set_index("variant").loc["cov100_s1", "accuracy"]
     assert summary["models"]["alpha"]["densest_variant"] == "cov100_s1"
     assert summary["models"]["alpha"]["accuracy"] == pytest.approx(expected)
-    assert [r["model"] for r in summary["ranking"]] and "robustness ranking" in printed
+    assert [r["model"] for r in summary["robustness"]] and "robustness (AUC over coverage)" in printed
+    assert summary["robustness_tests"] in printed  # what the paired tests support, never an order alone
     assert summary["models"]["alpha"]["attribution"] and "attribution:" in printed
     assert cli.main(args) == 0
     assert "compare: reusing the comparison" in capsys.readouterr().out

@@ -1,8 +1,8 @@
 """A comparison as one call: runs in, statistics, tables, figures and ``report.md`` out.
 
-    >>> from inforates.analysis.inputs import load_runs
-    >>> from inforates.analysis.compare import compare
-    >>> analysis = compare(load_runs(["outputs/demo/eval"]), "outputs/demo/compare")  # doctest: +SKIP
+    from inforates.analysis.inputs import load_runs
+    from inforates.analysis.compare import compare
+    analysis = compare(load_runs(["outputs/demo/eval"]), "outputs/demo/compare")
 
 Writes ``statistical_results.json``, ``multimodel_analysis.json``, one CSV per table (``pairwise_*.csv``,
 ``accuracy_by_variant.csv``, ``cell_facts.csv``, ...), ``figures/`` and ``report.md`` (docs/statistics.md). The

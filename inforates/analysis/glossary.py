@@ -1,8 +1,8 @@
 """The report's glossary: every statistic and term its sections use, in plain words. An entry names the terms its
 section uses (``Entry.terms``); the report lists those of the sections it has, in this order.
 
-    >>> GLOSSARY["Holm"][:40]
-    'Holm correction: each family of tests ('
+    >>> GLOSSARY["Holm"].split(":")[0]
+    'Holm correction'
 """
 
 from __future__ import annotations

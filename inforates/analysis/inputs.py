@@ -1,8 +1,8 @@
 """The runs to compare: evaluation run directories, parents of them, or folders of the 2025 study's tables.
 
-    >>> runs = load_runs(["outputs/demo/eval"])            # doctest: +SKIP
-    >>> [(r.name, r.kind) for r in runs]                    # doctest: +SKIP
-    [('timesformer', 'predictions'), ('videomae', 'predictions'), ('vivit', 'predictions')]
+    runs = load_runs(["outputs/demo/eval"])
+    [(r.name, r.kind) for r in runs]
+    # -> [('timesformer', 'predictions'), ('videomae', 'predictions'), ('vivit', 'predictions')]
 
 Runs with ``predictions.parquet`` get their results and per-class tables rebuilt from the predictions (by the same
 builders evaluation writes them with, :mod:`inforates.schema`), so every table agrees with them.

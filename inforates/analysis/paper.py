@@ -45,7 +45,7 @@ def paper_protocol(
     d_strides: tuple[int, int] = (1, 16),
 ) -> dict:
     """The 2025 study's statistics on one model's per-class table, under the study's keys (see
-    /work/shared/reference/README.md and docs/statistics.md). An analysis whose levels are missing from the grid
+    tests/data/reference/README.md and docs/statistics.md). An analysis whose levels are missing from the grid
     is reported as ``{"skipped": reason}``."""
     out: dict = {}
     by_cov = _levels(per_class, "coverage", "stride", stride)

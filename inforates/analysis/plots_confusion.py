@@ -2,9 +2,9 @@
 accuracy drops most), each row normalised to the share of its true class's clips, on one colour scale. Read from
 the matrices ``inforates compare`` writes (``confusion_<model>_<variant>.csv``), not from a model.
 
-    >>> dense = pd.read_csv("compare/confusion_videomae_d1_k8.csv", index_col=0)   # doctest: +SKIP
-    >>> drop = pd.read_csv("compare/confusion_videomae_d9_k8.csv", index_col=0)    # doctest: +SKIP
-    >>> fig = confusion_pair(dense, drop, "videomae", "d1_k8 (0.958)", "d9_k8 (0.333)")  # doctest: +SKIP
+    dense = pd.read_csv("compare/confusion_videomae_d1_k8.csv", index_col=0)
+    drop = pd.read_csv("compare/confusion_videomae_d9_k8.csv", index_col=0)
+    fig = confusion_pair(dense, drop, "videomae", "d1_k8 (0.958)", "d9_k8 (0.333)")
 
 Readable for many classes: each cell's count is written only up to :data:`ANNOTATE_MAX` classes, and at most
 :data:`LABEL_MAX` class names label each axis (one in k beyond that).

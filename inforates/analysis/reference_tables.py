@@ -3,9 +3,8 @@
 A reference folder holds, per model, ``<model>_temporal_sampling.csv`` (``coverage,stride,accuracy,avg_time,
 correct,total``) and ``<model>_per_class.csv`` (``class,coverage,stride,accuracy,n_samples``):
 
-    >>> from inforates.analysis.reference_tables import read_reference_folder
-    >>> tables = read_reference_folder("../shared/reference/inforates-2025/ucf101")  # doctest: +SKIP
-    >>> sorted(tables), tables["vivit"].results.shape                                  # doctest: +SKIP
+    >>> tables = read_reference_folder("tests/data/reference/inforates-2025/ucf101")  # the tables the tests ship
+    >>> sorted(tables), tables["vivit"].results.shape
     (['timesformer', 'videomae', 'vivit'], (25, 12))
 
 They carry no per-video predictions, so only the per-class and aggregate analyses apply to them.

@@ -2,7 +2,7 @@
 
     inforates compare --runs outputs/demo/eval --out outputs/demo/compare
     inforates compare --runs eval/videomae eval/vivit --out compare --protocol both --formats png,svg
-    inforates compare --runs ../shared/reference/inforates-2025/ucf101 --out compare/ucf101-2025
+    inforates compare --runs tests/data/reference/inforates-2025/ucf101 --out compare/ucf101-2025
     python -m inforates.compare --runs outputs/demo/eval --out outputs/demo/compare
 
 ``--runs`` takes evaluation run directories (``predictions.parquet``, ``results.csv``, ``per_class.csv``,
@@ -46,7 +46,8 @@ def make_parser() -> argparse.ArgumentParser:
         choices=PROTOCOLS,
         help="paired (default): tests on per-video outcomes; paper: the 2025 study's; both",
     )
-    parser.add_argument("--formats", default="png", help=f"figure formats, comma-separated: {','.join(FORMATS)}")
+    parser.add_argument("--formats", default="png",
+                        help=f"figure formats, comma-separated: {','.join(FORMATS)}; none: no figures")  # fmt: skip
     add_n_boot(parser)
     parser.add_argument("--seed", type=non_negative(int, "a seed"), default=0, help="bootstrap seed")
     parser.add_argument(
@@ -73,8 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        parser.error(f"--formats: unknown {unknown}; choose from {', '.join(FORMATS)}")
+    if formats == ["none"]:
+        formats = []
+    elif unknown or not formats:
+        parser.error(f"--formats: unknown {unknown}; choose from {', '.join(FORMATS)}, or none")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     start = time.perf_counter()
     try:

@@ -6,7 +6,7 @@ naming the key, the file and the closest valid keys. Values are validated in ``_
 
     >>> recipe = parse_recipe(["--config", "recipes/demo/videomae.yaml", "--learning_rate", "1e-3"])
     >>> recipe.training.learning_rate, recipe.model.model_name_or_path
-    (0.001, 'tiny-videomae')
+    (0.001, 'demo-videomae')
 
 One module per dataclass: ``model`` (:class:`ModelArguments`), ``data`` (:class:`DataArguments`: videos, splits,
 clip augmentation), ``sampling`` (:class:`SamplingArguments`), ``evaluation`` (:class:`EvaluationArguments`: grid

@@ -1,9 +1,9 @@
 """Dataset rows -> model inputs: sample frame indices, decode them, transform, stack.
 
-    >>> collator = VideoCollator(settings, clip_len=16, variant=SamplingVariant(coverage=50, stride=2), train=False)
-    >>> batch = collator([{"video": "a.mp4", "label": 3}, {"video": "b.avi", "label": 0}])
-    >>> batch["pixel_values"].shape, batch["labels"]
-    (torch.Size([2, 16, 3, 224, 224]), tensor([3, 0]))
+    collator = VideoCollator(settings, clip_len=16, variant=SamplingVariant(coverage=50, stride=2), train=False)
+    batch = collator([{"video": "a.mp4", "label": 3}, {"video": "b.avi", "label": 0}])
+    batch["pixel_values"].shape, batch["labels"]
+    # -> (torch.Size([2, 16, 3, 224, 224]), tensor([3, 0]))
 
 Pass it to the ``Trainer`` as ``data_collator`` (with ``remove_unused_columns=False``, so rows keep their video).
 Training clips take the variant's coverage and stride with the window placed at random (``anchor="random"``) and

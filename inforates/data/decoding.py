@@ -1,9 +1,8 @@
 """Decode the frames a sampler asks for, once each, with torchcodec.
 
-    >>> with VideoReader("clip.mp4") as video:
-    ...     frames = video.get([0, 0, 8, 4])  # uint8 (4, 3, H, W), in the order asked
-    >>> video.total_frames, video.fps
-    (150, 25.0)
+    with VideoReader("clip.mp4") as video:
+        frames = video.get([0, 0, 8, 4])  # uint8 (4, 3, H, W), in the order asked
+    video.total_frames, video.fps  # -> (150, 25.0)
 
 ``VideoReader`` opens a torchcodec ``VideoDecoder`` in exact seek mode (a scan of the packets, so ``total_frames``
 is what the file holds, not what its header claims: AVI headers can lie). Open one per item, inside the process

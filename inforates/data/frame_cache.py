@@ -1,9 +1,9 @@
 """Decoded videos kept in memory, so that a small training set is decoded once, not once per epoch.
 
-    >>> cache = FrameCache(max_mb=64)
-    >>> frames = cache.frames("a.mp4")  # decodes every frame of a.mp4 (uint8, (T, 3, H, W)) and keeps it
-    >>> frames is cache.frames("a.mp4")
-    True
+    cache = FrameCache(max_mb=64)
+    frames = cache.frames("a.mp4")  # decodes every frame of a.mp4 (uint8, (T, 3, H, W)) and keeps it
+    frames is cache.frames("a.mp4")
+    # -> True
 
 For datasets of short, small clips (the synthetic benchmark: 96 frames of 32 x 32 px, 300 KB each), decoding costs
 more than the model step on a CPU. The cache never evicts: videos are kept in the order they are first read until

@@ -1,13 +1,14 @@
 """What a checkpoint expects of its pixels, in one place: read from its own processor config, written beside every
 checkpoint, or built from an architecture's defaults for models that have no checkpoint.
 
-    >>> settings = ProcessorSettings.from_pretrained("MCG-NJU/videomae-base-finetuned-kinetics")  # doctest: +SKIP
+    settings = ProcessorSettings.from_pretrained("MCG-NJU/videomae-base-finetuned-kinetics")  # a checkpoint's own
+    settings.save_pretrained("outputs/run/checkpoint-100")  # beside every checkpoint: AutoImageProcessor reads it
+
     >>> settings = for_architecture("videomae", 224)  # a model built from its config: the full model's statistics
     >>> settings.shortest_edge, settings.crop_size, settings.image_mean
     (224, (224, 224), (0.485, 0.456, 0.406))
     >>> resized(settings, 160).crop_size  # another input size, the resize-to-crop ratio kept
     (160, 160)
-    >>> settings.save_pretrained("outputs/run/checkpoint-100")  # doctest: +SKIP
 
 Normalisation statistics always come from the checkpoint, never from class defaults; the transforms that apply
 these settings are :mod:`inforates.data.transforms`.

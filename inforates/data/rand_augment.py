@@ -4,8 +4,10 @@
     >>> spec
     RandAugmentSpec(magnitude=7.0, num_ops=4, magnitude_std=0.5, increasing=True)
     >>> augment = RandAugment(spec)                            # or RandAugment("m7-n4")
-    >>> frames = augment(frames, torch.Generator().manual_seed(0))  # uint8 (T, 3, H, W) -> uint8 (T, 3, H, W)
-    >>> apply_operation(frames, "Rotate", magnitude=5)         # one operation, no draws: 15 degrees
+    >>> frames = torch.full((4, 3, 32, 32), 128, dtype=torch.uint8)
+    >>> augment(frames, torch.Generator().manual_seed(0)).shape  # uint8 (T, 3, H, W) -> uint8 (T, 3, H, W)
+    torch.Size([4, 3, 32, 32])
+    >>> rotated = apply_operation(frames, "Rotate", magnitude=5)  # one operation, no draws: 15 degrees
 
 The text is timm's ``rand_augment_transform`` notation: ``m`` the magnitude (0..10), ``n`` the operations per
 clip, ``mstd`` the standard deviation of a per-clip magnitude draw (above 100: uniform in 0..m), ``inc1`` the

@@ -4,7 +4,8 @@
     >>> log.record("data/a.avi", "open", "Invalid data found when processing input")
     >>> len(log), log.rows[0]["stage"]
     (1, 'open')
-    >>> log.write("outputs/run/skipped.csv")
+
+``log.write("outputs/run/skipped.csv")`` writes them.
 
 A video is listed once however many times it is skipped (e.g. once per epoch). DataLoader workers are separate
 processes, so records made there never reach the main process's log; give the log a ``spool`` file and every

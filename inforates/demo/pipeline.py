@@ -1,7 +1,7 @@
 """The demo: the whole pipeline on the synthetic aliasing benchmark, sized for a 2-core CPU.
 
-    >>> status = run_demo("outputs/demo")                                      # doctest: +SKIP
-    >>> status = run_demo("outputs/demo_videomae", models=["videomae"], max_eval_videos=60)  # doctest: +SKIP
+    status = run_demo("outputs/demo")
+    status = run_demo("outputs/demo_videomae", models=["videomae"], max_eval_videos=60)
 
 The steps of a study of the demo recipes (:mod:`inforates.study.run`, as ``inforates study --study
 recipes/studies/demo.yaml`` runs them) plus the benchmark's checks: the benchmark in the recipes' ``dataset_dir``

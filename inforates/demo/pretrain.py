@@ -1,6 +1,6 @@
 """The demo's pretrained checkpoints, made the way real ones are (another task first).
 
-    >>> pretrain(["timesformer"], fresh=True)  # doctest: +SKIP
+    pretrain(["timesformer"], fresh=True)
 
 Each tiny architecture is trained on the synthetic *pretrain* task (``recipes/demo/pretrain/<model>.yaml``:
 squares, crosses and rings turning either way, slow or fast: 12 classes of its own), and its best checkpoint on

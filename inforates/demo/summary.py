@@ -2,7 +2,7 @@
 accuracy (validation; test below / past the Nyquist limit), the ranking and the pooled Nyquist check as the report
 has it, the time per stage and the files.
 
-    >>> status = print_summary(analysis, {"videomae": 1.0}, Path("outputs/demo"), {"compare": 11.0})  # doctest: +SKIP
+    status = print_summary(analysis, {"videomae": 1.0}, Path("outputs/demo"), {"compare": 11.0})
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ With several views per cell (``test_clips``/``test_crops``, :mod:`.views`) the u
 cell; the frames are resized once and turned into pixels once per distinct crop, and each distinct (indices,
 crop) clip of the video is gathered once:
 
-    >>> collator = GridCollator(variants, clip_len=16, settings=settings, test_clips=2, test_crops=3)
-    >>> batch = collator([{"row": 0, "video": "a.mp4"}])  # pixel_values (frames x crops, C, H, W)
-    >>> clip = batch["pixel_values"][batch["clip_frames"][0]]  # a distinct clip (T, C, H, W)
-    >>> batch["view_slots"].shape, batch["view_flags"].shape  # (videos, cells, 2 * 3 + 1)
+    collator = GridCollator(variants, clip_len=16, settings=settings, test_clips=2, test_crops=3)
+    batch = collator([{"row": 0, "video": "a.mp4"}])  # pixel_values (frames x crops, C, H, W)
+    clip = batch["pixel_values"][batch["clip_frames"][0]]  # a distinct clip (T, C, H, W)
+    batch["view_slots"].shape, batch["view_flags"].shape  # (videos, cells, 2 * 3 + 1)
 """
 
 from __future__ import annotations

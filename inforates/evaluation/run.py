@@ -1,8 +1,8 @@
 """The evaluation stage as one call: every checkpoint of a parsed recipe over its sampling grid.
 
-    >>> from inforates.configs import parse_recipe
-    >>> from inforates.evaluation.run import evaluate
-    >>> folders = evaluate(parse_recipe(["--config", "recipes/demo/videomae.yaml"]))  # doctest: +SKIP
+    from inforates.configs import parse_recipe
+    from inforates.evaluation.run import evaluate
+    folders = evaluate(parse_recipe(["--config", "recipes/demo/videomae.yaml"]))
 
 Each video is decoded once for all variants and predicted through ``Trainer.predict``. Results are written per
 shard of videos: the same call resumes a killed run. A finished folder is kept unless ``overwrite``. Outputs:

@@ -1,8 +1,8 @@
 """A study as one call, and the steps it is made of (which ``inforates demo`` composes with checks of its own).
 
-    >>> recipes = ["recipes/videomae/ucf101.yaml", "recipes/vivit/ucf101.yaml"]
-    >>> result = run_study(recipes, "outputs/study/two")  # doctest: +SKIP
-    >>> result.summary["models"]["videomae"]["accuracy"]  # doctest: +SKIP
+    recipes = ["recipes/videomae/ucf101.yaml", "recipes/vivit/ucf101.yaml"]
+    result = run_study(recipes, "outputs/study/two")
+    result.summary["models"]["videomae"]["accuracy"]
 
 Steps, in order: :func:`~inforates.study.plan.plan_study` (every check, before any work) -> :func:`check_options` ->
 :func:`train_and_evaluate` (each model trained, reused or resumed, then evaluated) -> :func:`compare_study` (one

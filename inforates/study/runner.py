@@ -1,8 +1,8 @@
 """Running a study's models: train (reused when finished, resumed when interrupted) then evaluate, one model after
 another in this process, or ``parallel`` at once, each in its own subprocesses with its own devices.
 
-    >>> slots = device_slots(2, gpus=["0", "1", "2", "3"])      # [{'CUDA_VISIBLE_DEVICES': '0,1'}, {... '2,3'}]
-    >>> outcome = run_model(model, slots[0], options)           # ModelOutcome: each stage done, reused or failed
+    slots = device_slots(2, gpus=["0", "1", "2", "3"])      # [{'CUDA_VISIBLE_DEVICES': '0,1'}, {... '2,3'}]
+    outcome = run_model(model, slots[0], options)           # ModelOutcome: each stage done, reused or failed
 
 A failed stage is reported by its error line; the other models go on.
 """

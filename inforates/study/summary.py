@@ -1,8 +1,8 @@
 """The end of a study: every run saw the same test videos and cells (``check_same_inputs``), and the summary.
 
-    >>> mixed = check_same_inputs({"videomae": Path("out/eval/videomae"), "vivit": Path("out/eval/vivit")})
-    >>> summary = study_summary(study, outcomes, compared, statistical, multimodel, mixed, timings)
-    >>> print_summary(summary)
+    mixed = check_same_inputs({"videomae": Path("out/eval/videomae"), "vivit": Path("out/eval/vivit")})
+    summary = study_summary(study, outcomes, compared, statistical, multimodel, mixed, timings)
+    print_summary(summary)
 
 The accuracy a summary gives per model is at its **densest cell**, by the rule the whole analysis uses
 (:func:`inforates.analysis.densest.densest_cell`, from the cells' facts in ``results.csv``): ``cov100_s1`` on the
@@ -54,20 +54,33 @@ def check_same_inputs(eval_dirs: dict[str, Path], allow_mixed: bool = False) -> 
 
 
 def attribution_text(result: dict | None) -> str | None:
-    """The attribution's main finding for one model: the clip property its correctness depends on most."""
+    """The attribution of one model in a line: the clip properties its correctness depends on after the report's
+    correction (each with its odds ratio), or that none does; no property is said to matter more than another."""
     if not result:
         return None
     if "skipped" in result:
         return f"not computed: {result['skipped']}"
     fits = result.get("predictors") or {}
-    order = [name for name in result.get("order") or fits if name in fits]
-    if not order:
-        return None
-    fit = fits[order[0]]
-    p = fit.get("p_value", math.nan)
-    effect = (f"{fit.get('label', order[0])} (odds ratio {fit['odds_ratio']:.2f} {fit.get('unit', '')}, 95 % CI "
-              f"{fit['ci_low']:.2f}-{fit['ci_high']:.2f}, p = {p:.2g})")  # fmt: skip
-    return f"depends most on {effect}" if p < 0.05 else f"no clip property detectably matters (strongest: {effect})"
+    found = [fit for fit in fits.values() if fit.get("significant")]
+    if not found:
+        return "no clip property detectably matters (Holm-corrected)" if fits else None
+    effects = [f"{fit['label']} (odds ratio {fit['odds_ratio']:.2f} {fit['unit']}, Holm p = {fit['p_holm']:.2g})"
+               for fit in found]  # fmt: skip
+    return "depends on " + "; ".join(effects)
+
+
+def robustness_text(multimodel: dict) -> str:
+    """What the paired tests of the models' AUCs support, in a line (the report's robustness conclusion)."""
+    pairs = multimodel.get("ranking_pairs")
+    if not pairs:
+        return "no paired test (one model, or aggregate tables): no ranking"
+    above = [f"{p['model_a'] if p['difference'] > 0 else p['model_b']} > "
+             f"{p['model_b'] if p['difference'] > 0 else p['model_a']}" for p in pairs if p["significant"]]  # fmt: skip
+    if not above:
+        return f"the models are not distinguishable ({len(pairs)} paired comparison(s), Holm-corrected)"
+    return (
+        "paired on the same videos, Holm-corrected: " + ", ".join(above) + "; the other pairs are not distinguishable"
+    )
 
 
 def densest_accuracy(model) -> tuple[str, float]:
@@ -103,14 +116,14 @@ def study_summary(study, outcomes: dict, compared: list, statistical: dict, mult
             entry["densest_variant"], entry["accuracy"] = densest_accuracy(model)
             entry["attribution"] = attribution_text((per_model.get(model.name) or {}).get("attribution"))
         models[model.name] = entry
-    ranking = multimodel.get("ranking") or []
     files = {"out": str(study.out), "summary": str(study.out / SUMMARY_FILE)}
     if statistical:
         files.update(report=str(study.out / "report.md"), statistics=str(study.out / "statistical_results.json"))
     return {
         "models": models,
         "densest_rule": DENSEST_RULE,
-        "ranking": [{"model": r["model"], "auc": r["auc"]} for r in ranking],
+        "robustness": [{"model": r["model"], "auc": r["auc"]} for r in multimodel.get("ranking") or []],
+        "robustness_tests": robustness_text(multimodel),
         "allow_mixed": bool(mixed),
         "mixed": mixed,
         "seconds": timings,
@@ -131,9 +144,9 @@ def print_summary(summary: dict) -> None:
         print(f"  {name:<18} accuracy {text}{f' ({stages})' if stages else ''}")
         if entry.get("attribution"):
             print(f"  {'':<18} attribution: {entry['attribution']}")
-    if summary["ranking"]:
-        order = " > ".join(f"{r['model']} ({r['auc']:.3f})" for r in summary["ranking"])
-        print(f"robustness ranking (normalised area under accuracy vs coverage): {order}")
+    if summary["robustness"]:
+        aucs = ", ".join(f"{r['model']} {r['auc']:.3f}" for r in summary["robustness"])
+        print(f"robustness (AUC over coverage): {aucs}; {summary['robustness_tests']}")
     if summary["mixed"]:
         print(
             f"MIXED (--allow-mixed): the runs did not see the same test videos and cells: {'; '.join(summary['mixed'])}"

@@ -1,7 +1,7 @@
 """Stochastic depth (DropPath) for the encoder layers of TimeSformer, VideoMAE and ViViT, keeping the weights'
 names, so a checkpoint still loads in plain ``transformers``.
 
-    >>> model = apply_drop_path(model, 0.1)  # doctest: +SKIP
+    model = apply_drop_path(model, 0.1)
 
 Layer ``i`` of ``L`` drops each of its two residual branches (attention, MLP) for a whole clip with probability
 ``rate * i / (L - 1)`` (0 for the first layer, ``rate`` for the last; timm's and TimeSformer's

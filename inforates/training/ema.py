@@ -1,11 +1,11 @@
 """Exponential moving average of the weights (timm's ``ModelEmaV2``): a float32 shadow of the parameters and
 floating-point buffers, updated after every optimizer step, ``shadow = decay * shadow + (1 - decay) * weight``.
 
-    >>> ema = WeightEma(model, decay=0.9999)
-    >>> ema.update(model)            # after each optimizer step (EmaCallback.on_step_end does it in the Trainer)
-    >>> ema.save("outputs/run/checkpoint-100")  # ema.safetensors beside the checkpoint's weights
-    >>> ema.load("outputs/run/checkpoint-100")  # resuming
-    >>> ema.copy_to(model)           # the end of training: the model holds the average
+    ema = WeightEma(model, decay=0.9999)
+    ema.update(model)            # after each optimizer step (EmaCallback.on_step_end does it in the Trainer)
+    ema.save("outputs/run/checkpoint-100")  # ema.safetensors beside the checkpoint's weights
+    ema.load("outputs/run/checkpoint-100")  # resuming
+    ema.copy_to(model)           # the end of training: the model holds the average
 
 The shadow is keyed by the model's own ``state_dict`` names (the unwrapped module's under DDP). Integer buffers
 (counters, index tables) are not averaged: the model keeps its own. :func:`check_ema` refuses the set-ups in which

@@ -2,7 +2,7 @@
 the training set's classes. Each raises ``RecipeError`` with one line for a set-up that would run as something
 else.
 
-    >>> check_launch(recipe); check_model_selection(recipe); set_cpu_threads(recipe)
+    check_launch(recipe); check_model_selection(recipe); set_cpu_threads(recipe)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Layer-wise learning-rate decay (BEiT / VideoMAE fine-tuning): parameter groups for the optimizer.
 
-    >>> groups = layer_decay_groups(model, learning_rate=1e-3, weight_decay=0.05, decay=0.75)  # doctest: +SKIP
+    groups = layer_decay_groups(model, learning_rate=1e-3, weight_decay=0.05, decay=0.75)
 
 Each parameter gets a layer id: the embeddings (patch, position and time embeddings, the CLS token) 0, encoder layer
 ``i`` ``i + 1``, everything after the encoder (final norm, pooler, head) ``depth + 1``; its learning rate is

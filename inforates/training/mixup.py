@@ -3,8 +3,12 @@
     >>> mixer = VideoMixup(mixup_alpha=0.8, cutmix_alpha=1.0, prob=1.0, switch_prob=0.5, smoothing=0.1,
     ...                    num_classes=101)
     >>> rng = mix_rng(seed=42, process_index=0, step=7)
-    >>> mixed, targets = mixer(pixel_values, labels, rng)  # doctest: +SKIP
-    >>> loss = soft_target_cross_entropy(model(pixel_values=mixed).logits, targets)  # doctest: +SKIP
+    >>> pixel_values, labels = torch.zeros(2, 8, 3, 32, 32), torch.tensor([3, 7])  # (B, T, C, H, W)
+    >>> mixed, targets = mixer(pixel_values, labels, rng)
+    >>> mixed.shape, targets.shape, round(float(targets.sum()), 4)  # one soft target per clip, each summing to 1
+    (torch.Size([2, 8, 3, 32, 32]), torch.Size([2, 101]), 2.0)
+
+and in the loss, ``soft_target_cross_entropy(model(pixel_values=mixed).logits, targets)``.
 
 One draw per batch: with probability ``prob`` the batch is mixed with its reverse (``x.flip(0)``), by mixup
 (``lam * x + (1 - lam) * x.flip(0)``) or, with probability ``switch_prob`` when both alphas are > 0, by CutMix (a

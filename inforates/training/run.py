@@ -1,8 +1,8 @@
 """The training stage as one call: a parsed recipe in, the trained run's folder out.
 
-    >>> from inforates.configs import parse_recipe
-    >>> from inforates.training.run import train
-    >>> out = train(parse_recipe(["--config", "recipes/demo/videomae.yaml", "--max_steps", "2"]))  # doctest: +SKIP
+    from inforates.configs import parse_recipe
+    from inforates.training.run import train
+    out = train(parse_recipe(["--config", "recipes/demo/videomae.yaml", "--max_steps", "2"]))
 
 ``inforates train`` (:mod:`inforates.commands.train`) parses the recipe and calls :func:`train`; the study, the
 demo and ``inforates pretrain-demo`` call it with recipes they parsed themselves. The output folder gets the model

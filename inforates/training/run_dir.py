@@ -1,8 +1,8 @@
 """A training run's ``output_dir``: who owns it (a fingerprint of the recipe), resume, and the files it keeps.
 
-    >>> last = check_output_dir(recipe)        # None: start fresh; else the checkpoint to resume from
-    >>> claim_output_dir(recipe)               # main process, once everything else has been checked
-    >>> is_finished(recipe)                    # a finished run of this very recipe is there
+    last = check_output_dir(recipe)        # None: start fresh; else the checkpoint to resume from
+    claim_output_dir(recipe)               # main process, once everything else has been checked
+    is_finished(recipe)                    # a finished run of this very recipe is there
 
 A non-empty folder with another fingerprint (or none) is refused unless ``overwrite_output_dir``; a folder holding
 only an unfinished claim (no checkpoint, no saved model) is free for the corrected command.

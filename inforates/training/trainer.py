@@ -1,9 +1,9 @@
 """``VideoTrainer``: a ``transformers.Trainer`` wired to the video collators, accuracy metrics and throughput logs.
 
-    >>> train_collator, eval_collator = make_collators(settings, clip_len, recipe.sampling, recipe.data, seed=42)
-    >>> trainer = VideoTrainer(model=model, args=training_args, train_dataset=ds["train"],
-    ...                        eval_dataset=ds["validation"], data_collator=train_collator,
-    ...                        eval_collator=eval_collator, compute_metrics=compute_metrics)
+    train_collator, eval_collator = make_collators(settings, clip_len, recipe.sampling, recipe.data, seed=42)
+    trainer = VideoTrainer(model=model, args=training_args, train_dataset=ds["train"],
+                           eval_dataset=ds["validation"], data_collator=train_collator,
+                           eval_collator=eval_collator, compute_metrics=compute_metrics)
 
 Training clips use the recipe's ``train_coverage``/``train_stride`` (with several values, each clip draws one
 variant of their product) with a random window anchor and augmentation;

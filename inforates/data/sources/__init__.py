@@ -1,10 +1,10 @@
 """Datasets in, one ``datasets.DatasetDict`` out: the same columns whatever the source.
 
-    >>> splits = load_video_dataset(DataArguments(dataset_source="ucf101", dataset_dir="data/ucf101"), seed=42)
-    >>> splits
-    DatasetDict({train: ..., validation: ..., test: ...})
-    >>> splits["train"].features["label"].names[:2], splits["train"][0]["group"]
-    (['ApplyEyeMakeup', 'ApplyLipstick'], 'g08')
+    splits = load_video_dataset(DataArguments(dataset_source="ucf101", dataset_dir="data/ucf101"), seed=42)
+    splits
+    # -> DatasetDict({train: ..., validation: ..., test: ...})
+    splits["train"].features["label"].names[:2], splits["train"][0]["group"]
+    # -> (['ApplyEyeMakeup', 'ApplyLipstick'], 'g08')
 
 Splits are named ``train``, ``validation`` and ``test`` (those that exist). Columns: ``video`` (``datasets.Video()``:
 rows decode lazily with torchcodec; cast to ``Video(decode=False)`` for ``{"path", "bytes"}``), ``label``

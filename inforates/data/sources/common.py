@@ -1,7 +1,7 @@
 """What every source shares: the record of one video, split names, the validation carve-out, the dataset build.
 
->>> records = [VideoRecord("/data/a.mp4", "walk", "train", "train/walk/a.mp4"), ...]
->>> splits = build_dataset_dict(carve_validation(records, 0.1, seed=0), "data/videos")
+records = [VideoRecord("/data/a.mp4", "walk", "train", "train/walk/a.mp4"), ...]
+splits = build_dataset_dict(carve_validation(records, 0.1, seed=0), "data/videos")
 """
 
 from __future__ import annotations
@@ -239,7 +239,7 @@ def subsample(split_dataset: datasets.Dataset, n: int | None, seed: int = 0, col
     """A seeded, class-stratified subset of ``n`` rows, in the original order (the whole split when ``n`` is None
     or not smaller). Classes keep their shares (largest remainder) and, while ``n`` allows, at least one row each.
 
-    >>> subsample(splits["test"], 100, seed=0)  # e.g. --max_eval_videos 100
+    subsample(splits["test"], 100, seed=0)  # e.g. --max_eval_videos 100
     """
     if n is None or n >= len(split_dataset):
         return split_dataset

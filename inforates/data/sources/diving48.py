@@ -1,6 +1,6 @@
 """The ``diving48`` source: ``Diving48_V2_{train,test}.json``, the clips ``rgb/<vid_name>.mp4`` and the vocabulary.
 
-    >>> splits = load(DataArguments(dataset_source="diving48", dataset_dir="data/diving48"), seed=0)
+    splits = load(DataArguments(dataset_source="diving48", dataset_dir="data/diving48"), seed=0)
 
 Entries are ``{"vid_name", "label", "start_frame", "end_frame"}`` (the clips are already trimmed to them). The
 optional ``Diving48_vocab.json`` (48 ``[takeoff, somersault, twist, flight]`` lists, in label order) names the

@@ -1,6 +1,6 @@
 """The ``hmdb51`` source: ``hmdb51_org/<class>/<video>.avi`` and the official ``testTrainMulti_7030_splits/``.
 
-    >>> splits = load(DataArguments(dataset_source="hmdb51", dataset_dir="data/hmdb51_org", hmdb_split=1), seed=0)
+    splits = load(DataArguments(dataset_source="hmdb51", dataset_dir="data/hmdb51_org", hmdb_split=1), seed=0)
 
 Each class has ``<class>_test_split{1,2,3}.txt`` with lines ``<video>.avi <n>``: ``n`` = 1 train, 2 test, 0 in
 neither. ``annotations_path`` (the splits folder) is found beside ``dataset_dir`` when unset. A video's ``group``

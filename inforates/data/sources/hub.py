@@ -1,6 +1,6 @@
 """The ``hub`` source: a Hub dataset id or a ``save_to_disk`` folder, with its video and label columns named.
 
->>> splits = load(DataArguments(dataset_source="hub", dataset_name="org/videos", label_column="action"), seed=0)
+splits = load(DataArguments(dataset_source="hub", dataset_name="org/videos", label_column="action"), seed=0)
 """
 
 from __future__ import annotations

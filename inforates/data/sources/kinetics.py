@@ -1,6 +1,6 @@
 """The ``kinetics`` source: Kinetics-400 annotation CSVs (``annotations_path``), clips under ``dataset_dir``.
 
->>> splits = load(DataArguments(dataset_source="kinetics", dataset_dir="data/k400", annotations_path="data/k400/annotations"))
+splits = load(DataArguments(dataset_source="kinetics", dataset_dir="data/k400", annotations_path="data/k400/annotations"))
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ``manifest`` source: a CSV or JSONL file with ``path,label[,split][,video_id][,group]``.
 
->>> splits = load(DataArguments(dataset_source="manifest", manifest_path="data/videos.csv"), seed=0)
+splits = load(DataArguments(dataset_source="manifest", manifest_path="data/videos.csv"), seed=0)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ``ssv2`` source: Something-Something V2's ``labels.json``, ``train.json``, ``validation.json`` and ``<id>.webm``.
 
-    >>> splits = load(DataArguments(dataset_source="ssv2", dataset_dir="data/ssv2", annotations_path="data/ssv2/labels"))
+    splits = load(DataArguments(dataset_source="ssv2", dataset_dir="data/ssv2", annotations_path="data/ssv2/labels"))
 
 The class of a video is its ``template`` without brackets (``Putting [something] on [something]`` -> ``Putting
 something on something``), a key of ``labels.json``; classes keep ``labels.json``'s id order. The official

@@ -1,6 +1,6 @@
 """The ``synthetic`` source: the rotating-shape benchmark in ``dataset_dir``, generated when missing.
 
-    >>> splits = load(DataArguments(dataset_source="synthetic", dataset_dir="data/synthetic"), seed=0)
+    splits = load(DataArguments(dataset_source="synthetic", dataset_dir="data/synthetic"), seed=0)
 
 The rows carry ``f_hz``, ``fps``, ``shape`` and ``direction`` from its ``metadata.csv`` (``data/synthetic.py``).
 """

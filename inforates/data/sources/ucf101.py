@@ -1,6 +1,6 @@
 """The ``ucf101`` source: ``UCF-101/<Class>/v_<Class>_gXX_cYY.avi`` and the official ``ucfTrainTestlist/``.
 
-    >>> splits = load(DataArguments(dataset_source="ucf101", dataset_dir="data/UCF-101", ucf_split=1), seed=0)
+    splits = load(DataArguments(dataset_source="ucf101", dataset_dir="data/UCF-101", ucf_split=1), seed=0)
 
 ``annotations_path`` is found beside ``dataset_dir`` when unset; validation is carved from train by group (gXX).
 """

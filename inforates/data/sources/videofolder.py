@@ -1,6 +1,6 @@
 """The ``videofolder`` source: ``dataset_dir/{train,validation,test}/<class>/*.{mp4,avi,webm,mkv,mov}``.
 
->>> splits = load(DataArguments(dataset_source="videofolder", dataset_dir="data/my_videos"), seed=0)
+splits = load(DataArguments(dataset_source="videofolder", dataset_dir="data/my_videos"), seed=0)
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """The built-in aliasing benchmark: shapes rotating clockwise or counter-clockwise at a known frequency.
 
-    >>> root = generate_synthetic("data/synthetic", seed=0)  # reused as is when it already holds this benchmark
+    >>> from inforates.aliasing import aliasing_x
     >>> aliasing_x(f_hz=1.5, delta_frames=16, fps=24.0)  # revolutions between two sampled frames
     1.0
     >>> predicted_direction_visible(1.2, 16, 24.0)  # frac(x) > 0.5: the shape appears to turn backwards
     False
     >>> SynthParams(task="pretrain").class_names[:2]
     ('square_cw_slow', 'square_cw_fast')
+
+``generate_synthetic("data/synthetic", seed=0)`` writes it (and reuses a folder that already holds this benchmark).
 
 Classes are ``<shape>_<direction>``, shape in {dot, bar, triangle} and direction in {cw, ccw}. Every video turns
 its shape rigidly about the frame centre at ``f_hz`` revolutions per second (drawn per video), with a random phase,

@@ -18,7 +18,7 @@ def save_preview(png_path: str | os.PathLike, params: SynthParams | None = None,
     last row with a clockwise video at spacing 4 whose turn of 0.8 revolutions per step appears as 0.2 the other
     way (uncompressed).
 
-    >>> save_preview("docs/img/synthetic_frames.png")  # doctest: +SKIP
+    save_preview("docs/img/synthetic_frames.png")
     """
     import matplotlib
 
