@@ -13,9 +13,11 @@ and even then only inforates' own files are replaced; the user's files are never
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -28,34 +30,93 @@ from .errors import OutputError, ensure_writable
 
 
 LOCK_NAME = ".inforates.lock"
+CRASH_AT = "INFORATES_CRASH_AT"  # fault injection for the tests: the process kills itself at the named point
 OUTPUTS_MANIFEST = ".inforates-outputs.json"  # the files an OwnedOutputs folder holds that inforates wrote
 
 
+def redacted(argv: list[str]) -> list[str]:
+    """``argv`` with the value of every ``--*token`` option hidden, for records written to disk.
+
+    >>> redacted(["--hub_token", "hf_abc", "--seed=1", "--hub_token=hf_abc"])
+    ['--hub_token', '<redacted>', '--seed=1', '--hub_token=<redacted>']
+    """
+    out, hide = [], False
+    for arg in argv:
+        name = arg.split("=", 1)[0]
+        if hide:
+            out.append("<redacted>")
+        elif arg.startswith("--") and name.endswith("token") and "=" in arg:
+            out.append(f"{name}=<redacted>")
+        else:
+            out.append(arg)
+        hide = not hide and arg.startswith("--") and name.endswith("token") and "=" not in arg
+    return out
+
+
+_CRASH_COUNTS: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """Where a kill is most harmful (between two writes that must both land), the process dies with ``SIGKILL`` if
+    ``INFORATES_CRASH_AT`` names this point (``name``, or ``name:N`` for its N-th passage): how the tests prove
+    that a rerun after such a kill trusts only whole files. A no-op otherwise."""
+    wanted = os.environ.get(CRASH_AT)
+    if not wanted or wanted.split(":")[0] != name:
+        return
+    _CRASH_COUNTS[name] = _CRASH_COUNTS.get(name, 0) + 1
+    if _CRASH_COUNTS[name] == int(wanted.split(":")[1] if ":" in wanted else 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[str], Any], suffix: str = ".tmp") -> None:
-    """Call ``write(tmp_path)`` and move the result onto ``path`` in one step (same folder, ``os.replace``): an
-    interrupted run never leaves a half-written file under the real name. ``suffix`` ends the temporary name (an
-    encoder that picks its format by extension needs e.g. ``".tmp.mp4"``)."""
+    """Call ``write(tmp_path)``, flush it to disk, and move the result onto ``path`` in one step (same folder,
+    ``os.replace``): an interrupted run, or a full disk, never leaves a half-written file under the real name.
+    ``suffix`` ends the temporary name (an encoder that picks its format by extension needs e.g. ``".tmp.mp4"``)."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(fd)
     try:
         write(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; result files are read like any other file
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        if err.filename in (tmp, str(tmp)):  # say which file it was, not its temporary name
+            err.filename = str(path)
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
 def write_json(path: str | os.PathLike, data: dict) -> None:
-    def write(tmp: str) -> None:
-        with open(tmp, "w") as f:
-            json.dump(data, f, indent=2, default=str)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
+    text = json.dumps(data, indent=2, default=str) + "\n"
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
-    atomic_write(path, write)
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """``path`` with ``text``, whole or not at all (:func:`atomic_write`)."""
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def file_record(path: str | os.PathLike) -> dict:
+    """What proves later that ``path`` is the file written now: its size and sha256."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return {"bytes": os.path.getsize(path), "sha256": digest.hexdigest()}
+
+
+def file_problem(path: str | os.PathLike, record: dict) -> str | None:
+    """Why ``path`` is not the file :func:`file_record` described (None: it is)."""
+    path = Path(path)
+    if not path.is_file():
+        return f"{path.name} is missing"
+    if path.stat().st_size != record.get("bytes") or file_record(path)["sha256"] != record.get("sha256"):
+        return f"{path.name} is damaged (not the file that was written)"
+    return None
 
 
 def read_json(path: str | os.PathLike) -> dict | None:
@@ -101,7 +162,7 @@ class FolderLock:
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "command": " ".join(["inforates", *sys.argv[1:]]) if sys.argv else "",
+            "command": " ".join(["inforates", *redacted(sys.argv[1:])]) if sys.argv else "",
         }
         os.ftruncate(fd, 0)
         os.write(fd, (json.dumps(holder) + "\n").encode())

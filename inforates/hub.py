@@ -212,16 +212,18 @@ def push_checkpoint(
     results_csv: str | Path | None = None,
     private: bool | None = None,
     commit_message: str = "Upload video classifier trained with inforates",
+    token: str | None = None,
 ) -> str:
     """Create ``repo_id`` if needed and commit :func:`pushed_files` of ``folder``; returns the commit URL.
 
     ``repo_id`` without a namespace goes to the token's user. The model card is ``folder/README.md``, with the
-    accuracy of each design of ``results_csv`` added when given.
+    accuracy of each design of ``results_csv`` added when given. ``token`` (None: the login's, or ``HF_TOKEN``)
+    is used for this call only and written nowhere.
     """
     from huggingface_hub import CommitOperationAdd, HfApi
 
     files = pushed_files(folder, results_csv)
-    api = HfApi()
+    api = HfApi(token=token)
     if "/" not in repo_id:
         repo_id = f"{api.whoami()['name']}/{repo_id}"
     api.create_repo(repo_id, private=private, exist_ok=True)

@@ -167,6 +167,19 @@ def test_broken_videos_are_skipped_recorded_and_left_untouched(make_video, broke
     assert {path: path.read_bytes() for path in before} == before
 
 
+def test_training_batches_of_broken_videos_are_refilled_from_the_training_rows(make_video, broken_videos):
+    good = [{"video": str(make_video(f"good{k}.avi", 30)), "label": k} for k in range(3)]
+    broken = [{"video": str(path), "label": 9} for path, _ in broken_videos.values()]
+    log = SkipLog()
+    collator = VideoCollator(IDENTITY, 8, SamplingVariant(), train=True, skip_log=log, refill=broken + good)
+    for _ in range(3):  # every broken row is replaced by a good one; a known-broken one is never drawn again
+        batch = collator(broken[:2] + good[:1])
+        assert len(batch["labels"]) == 3 and 9 not in batch["labels"].tolist()
+    assert {row["path"] for row in log.rows} <= {row["video"] for row in broken}
+    assert len(collator(broken)["labels"]) == len(broken)  # a batch of broken videos only: filled all the same
+    assert 9 not in collator(broken)["labels"].tolist()
+
+
 def test_rows_from_datasets_video_columns(make_video):
     from datasets import Dataset, Video
 

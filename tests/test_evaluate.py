@@ -572,6 +572,7 @@ def test_manifest_with_a_missing_video_lists_it_in_skipped(tmp_path, checkpoint,
     manifest.write_text("path,label\n" + "\n".join(rows) + "\n")
     recipe = ["--checkpoints", f"tiny={checkpoint}", "--dataset_source", "manifest", "--manifest_path", manifest]
     recipe += ["--eval_output_dir", tmp_path / "eval", "--coverages", 100, "--strides", 1, "--use_cpu", "true"]
+    recipe += ["--dataset_dir", videofolder]  # absolute paths must lie inside it (else: the manifest's folder)
     assert main(list(map(str, recipe))) == 0
     skipped = pd.read_csv(tmp_path / "eval" / "tiny" / "skipped.csv")
     assert skipped[["stage"]].values.tolist() == [["missing"]] and skipped["path"].iloc[0].endswith("gone.mp4")

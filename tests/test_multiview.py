@@ -236,7 +236,7 @@ def test_a_run_stopped_before_its_result_files_resumes_to_the_same_views(checkpo
     grid = ("--coverages", 50, "--strides", 1, 4, "--test_clips", 2, "--test_crops", 3, "--eval_shard_size", 2)
     _, whole, _, _ = run_eval(checkpoint, landscape, tmp_path / "whole", *grid)
 
-    def killed(self, tables, run):
+    def killed(self, progress, tables, run):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(RunStore, "finish", killed)

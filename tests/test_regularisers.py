@@ -275,7 +275,9 @@ def test_saved_model_is_the_average_and_resuming_keeps_it(synth, tmp_path):  # n
     shutil.rmtree(broken / "checkpoint-8")
     (broken / "checkpoint-4" / EMA_FILE).unlink()
     with pytest.raises(RecipeError, match="no ema.safetensors to resume"):
-        ema_run(synth, broken, "--dataloader_num_workers", "1")
+        ema_run(
+            synth, broken, "--dataloader_num_workers", "1", "--resume_from_checkpoint", str(broken / "checkpoint-4")
+        )
 
 
 @pytest.mark.slow

@@ -115,15 +115,22 @@ def test_a_failed_run_leaves_the_folder_free_for_the_corrected_command(tmp_path,
         check_output_dir(parse_recipe(base))
 
 
-def test_resuming_is_said_at_the_default_log_level(tmp_path, capsys):
-    from inforates.training.run_dir import RUN_FILE, check_output_dir, fingerprint
+def test_resuming_is_said_at_the_default_log_level_and_skips_what_is_not_whole(tmp_path, capsys):
+    from inforates.training.run_dir import RUN_FILE, check_output_dir, fingerprint, mark_checkpoint
 
     recipe = parse_recipe(["--output_dir", str(tmp_path), "--use_cpu", "true"])
     (tmp_path / RUN_FILE).write_text(json.dumps({"fingerprint": fingerprint(recipe)}))
-    (tmp_path / "checkpoint-3").mkdir()
-    (tmp_path / "checkpoint-3" / "trainer_state.json").write_text("{}")
+    for step in (3, 4, 5):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+        (tmp_path / f"checkpoint-{step}" / "trainer_state.json").write_text("{}")
+    mark_checkpoint(tmp_path / "checkpoint-3")
+    mark_checkpoint(tmp_path / "checkpoint-4")
+    (tmp_path / "checkpoint-4" / "trainer_state.json").write_text("{")  # changed after its record
     assert check_output_dir(recipe).endswith("checkpoint-3")
-    assert f"resuming from {tmp_path / 'checkpoint-3'}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"skipping {tmp_path / 'checkpoint-5'}: incomplete: interrupted while saving" in out
+    assert f"skipping {tmp_path / 'checkpoint-4'}: trainer_state.json is damaged" in out
+    assert f"resuming from {tmp_path / 'checkpoint-3'}" in out
 
 
 # ---- 4. every field, every wrong kind ----

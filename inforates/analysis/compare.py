@@ -7,14 +7,18 @@
 Writes ``statistical_results.json``, ``multimodel_analysis.json``, one CSV per table (``pairwise_*.csv``,
 ``accuracy_by_variant.csv``, ``cell_facts.csv``, ...), ``figures/`` and ``report.md`` (docs/statistics.md). The
 analyses themselves live in the registry (:mod:`inforates.analysis.registry`); this module runs it and writes what
-it computed, the whole folder at once (:class:`~inforates.files.OwnedOutputs`).
+it computed, the whole folder at once (:class:`~inforates.files.OwnedOutputs`), with ``compare_inputs.json`` last:
+what it compared (the sha256 of every input file, the options, the analysis code) and every file it wrote. The
+same comparison asked again, of unchanged inputs, finds its files whole and changes nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
-from ..files import OwnedOutputs
+from ..files import OUTPUTS_MANIFEST, OwnedOutputs, file_problem, file_record, read_json, write_json
 from .entry import Analysis
 from .inputs import ModelRun
 from .outputs import make_figures, write_outputs
@@ -23,6 +27,45 @@ from .report import write_report
 
 
 FORMATS = ("png", "svg", "pdf")
+INPUTS_FILE = "compare_inputs.json"
+_INPUT_SUFFIXES = (".json", ".csv", ".parquet")
+
+
+def analysis_digest() -> str:
+    """A hash of the analysis code (``inforates/analysis/*.py``): another version of it compares anew."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def inputs_record(runs: list[ModelRun], **options) -> dict:
+    """What a comparison depends on: each run's files (sha256), the options and the analysis code."""
+    files = {}
+    for run in runs:
+        folder = Path(run.source)
+        for path in sorted(folder.iterdir()) if folder.is_dir() else [folder]:
+            if path.is_file() and path.suffix in _INPUT_SUFFIXES:
+                files[str(path)] = file_record(path)["sha256"]
+    return json.loads(json.dumps({"runs": [r.name for r in runs], "files": files, "options": options,
+                                  "analysis": analysis_digest()}, default=str))  # fmt: skip
+
+
+def finished_comparison(out: Path, inputs: dict) -> Analysis | None:
+    """The comparison in ``out`` when it compared exactly ``inputs`` and every file it wrote is whole."""
+    record = read_json(out / INPUTS_FILE)
+    if not record or record.get("inputs") != inputs:
+        return None
+    outputs = record.get("outputs") or {}
+    if set((read_json(out / OUTPUTS_MANIFEST) or {}).get("files", [])) != {*outputs, INPUTS_FILE}:
+        return None  # a publication cut short, or files of an earlier comparison still there
+    if any(file_problem(out / name, entry) for name, entry in outputs.items()):
+        return None
+    statistical = read_json(out / "statistical_results.json")
+    multimodel = read_json(out / "multimodel_analysis.json")
+    if statistical is None or multimodel is None:
+        return None
+    return Analysis(statistical, multimodel, skipped=statistical.get("skipped", []))
 
 
 def compare(
@@ -41,10 +84,22 @@ def compare(
 
     ``out`` may hold an earlier comparison (its files are replaced, those not written again removed); files that
     inforates did not write make it an ``OutputError`` unless ``overwrite``, and are never replaced (``owned``:
-    :class:`OwnedOutputs`' ``flag`` and ``others``)."""
+    :class:`OwnedOutputs`' ``flag`` and ``others``). The same comparison already there, whole, is left as it is
+    and returned (its ``statistical`` and ``multimodel`` sections; ``reused`` in ``extras``)."""
+    options = {"protocol": protocol, "formats": list(formats), "n_boot": n_boot, "seed": seed, "margin": margin,
+               "nyquist_exclude": nyquist_exclude or {}}  # fmt: skip
+    inputs = inputs_record(runs, **options)
+    if (done := finished_comparison(Path(out), inputs)) is not None:
+        done.extras["reused"] = True
+        print(f"{out}: this comparison is already there, of the same inputs and options (unchanged)", flush=True)
+        return done
     with OwnedOutputs(out, overwrite, **owned) as staging:
         analysis = analyse(runs, protocol, n_boot, seed, margin, nyquist_exclude)
         write_outputs(analysis, staging)
         figures = make_figures(analysis, runs, staging, formats)
         write_report(analysis, runs, figures, staging)
+        outputs = {
+            p.relative_to(staging).as_posix(): file_record(p) for p in sorted(staging.rglob("*")) if p.is_file()
+        }
+        write_json(staging / INPUTS_FILE, {"inputs": inputs, "outputs": outputs})
     return analysis

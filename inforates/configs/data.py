@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from ..data.rand_augment import parse_rand_augment
@@ -71,6 +72,9 @@ class DataArguments:
 
     def __post_init__(self) -> None:
         check_choice("dataset_source", self.dataset_source, DATASET_SOURCES)
+        for key in ("dataset_dir", "manifest_path", "annotations_path"):  # "data/x/" and "data/x" are one dataset
+            if isinstance(getattr(self, key), str) and getattr(self, key):
+                setattr(self, key, os.path.normpath(getattr(self, key)))
         if self.ucf_split not in (1, 2, 3):
             fail("ucf_split", self.ucf_split, "UCF-101 has splits 1, 2 and 3")
         if self.hmdb_split not in (1, 2, 3):

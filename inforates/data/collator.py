@@ -16,7 +16,9 @@ VideoMAE's fine-tuning does), so a batch holds ``len(rows) * clips_per_video`` c
 the videos decoded in memory (:class:`~inforates.data.frame_cache.FrameCache`), for small sets of short clips.
 The draws come from ``seed``, the DataLoader worker's seed and a per-call counter, so a seeded run repeats.
 Evaluation is deterministic. A video that cannot be decoded is left out of its batch and recorded in
-``skip_log``; a batch in which nothing decodes raises :class:`VideoDecodeError`.
+``skip_log``; given ``refill`` (the training rows), a training batch takes the place of each such video with
+another drawn from it (a known-broken one is never drawn twice), so a batch keeps its size and a broken video
+never stops a run. A batch in which nothing decodes, and nothing could refill, raises :class:`VideoDecodeError`.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class VideoCollator:
         min_aspect: float = 3 / 4,
         max_aspect: float = 4 / 3,
         rand_augment: str | RandAugment | None = None,
+        refill: Sequence[dict[str, Any]] | None = None,
     ):
         if int(clip_len) != clip_len or clip_len < 1:
             raise ValueError(f"clip_len must be an integer >= 1, got {clip_len!r}")
@@ -92,6 +95,8 @@ class VideoCollator:
         self.label_column = label_column
         self.clips_per_video = int(clips_per_video)
         self.cache = FrameCache(cache_mb) if cache_mb else None
+        self.refill = refill if train else None
+        self._broken: set[str] = set()  # sources that failed to decode, never drawn again to refill a batch
         self._calls = 0
 
     def _batch_rng(self) -> np.random.Generator:
@@ -144,38 +149,8 @@ class VideoCollator:
         generator = torch.Generator().manual_seed(int(rng.integers(2**63))) if rng is not None else None
         pixel_values, labels, errors = [], [], []
         for row in rows:
-            if self.video_column not in row:
-                raise KeyError(
-                    f"row has no video column {self.video_column!r} (columns: {', '.join(map(str, row))}); "
-                    "set video_column, and keep remove_unused_columns=False"
-                )
-            label = self._label(row)
-            try:
-                clips = self._clips(row[self.video_column], rng, row.get("video_id"))
-            except VideoDecodeError as err:
-                errors.append(err)
-                if self.skip_log is not None:
-                    self.skip_log.record(err.path, err.stage, err.reason)
-                logger.warning("skipping %s", err)
-                continue
-            for frames in clips:
-                if self.train:
-                    clip = train_geometry(
-                        frames,
-                        self.settings,
-                        generator,
-                        self.random_resized_crop,
-                        self.min_scale,
-                        self.horizontal_flip,
-                        max_scale=self.max_scale,
-                        min_aspect=self.min_aspect,
-                        max_aspect=self.max_aspect,
-                        rand_augment=self.rand_augment,
-                    )
-                else:
-                    clip = eval_geometry(frames, self.settings)
-                pixel_values.append(clip)
-                labels.append(label)
+            if not self._add(row, rng, generator, pixel_values, labels, errors):
+                self._add_refill(rng, generator, pixel_values, labels, errors)
         if not pixel_values:
             first = errors[0]
             others = f"; all {len(errors)} videos of this batch failed" if len(errors) > 1 else ""
@@ -183,6 +158,54 @@ class VideoCollator:
         # stacked as uint8 and converted once: the same values as eval/train_transform, a quarter of the copying
         pixels = to_pixel_values(torch.stack(pixel_values), self.settings)
         return {"pixel_values": pixels, "labels": torch.tensor(labels, dtype=torch.int64)}
+
+    def _add(self, row, rng, generator, pixel_values: list, labels: list, errors: list) -> bool:
+        """Append the row's clips and labels; False (recorded in ``skip_log``) when its video does not decode."""
+        if self.video_column not in row:
+            raise KeyError(
+                f"row has no video column {self.video_column!r} (columns: {', '.join(map(str, row))}); "
+                "set video_column, and keep remove_unused_columns=False"
+            )
+        label = self._label(row)
+        try:
+            clips = self._clips(row[self.video_column], rng, row.get("video_id"))
+        except VideoDecodeError as err:
+            errors.append(err)
+            self._broken.add(str(err.path))
+            if self.skip_log is not None:
+                self.skip_log.record(err.path, err.stage, err.reason)
+            logger.warning("skipping %s", err)
+            return False
+        for frames in clips:
+            if self.train:
+                clip = train_geometry(
+                    frames,
+                    self.settings,
+                    generator,
+                    self.random_resized_crop,
+                    self.min_scale,
+                    self.horizontal_flip,
+                    max_scale=self.max_scale,
+                    min_aspect=self.min_aspect,
+                    max_aspect=self.max_aspect,
+                    rand_augment=self.rand_augment,
+                )
+            else:
+                clip = eval_geometry(frames, self.settings)
+            pixel_values.append(clip)
+            labels.append(label)
+        return True
+
+    def _add_refill(self, rng, generator, pixel_values: list, labels: list, errors: list, tries: int = 8) -> None:
+        """Take the place of a video that failed with a row drawn from ``refill`` (up to ``tries`` draws)."""
+        if self.refill is None or len(self.refill) == 0:
+            return
+        for _ in range(tries):
+            row = self.refill[int(rng.integers(len(self.refill)))]
+            if video_source(row[self.video_column]) in self._broken:
+                continue
+            if self._add(row, rng, generator, pixel_values, labels, errors):
+                return
 
     def __repr__(self) -> str:
         mode = "train" if self.train else "eval"

@@ -109,10 +109,11 @@ def run_demo(
     validation = validate(finished, out, fresh)
     exclude = nyquist_exclusions(validation)
     statistical, multimodel = compare_study(
-        result, "both", fresh=fresh, overwrite=fresh, others=(VALIDATION_DIR, SUMMARY_FILE), nyquist_exclude=exclude
+        result, "both", overwrite=fresh, others=(VALIDATION_DIR, SUMMARY_FILE), nyquist_exclude=exclude
     )
     finish(result, statistical, multimodel, began)
     analysis = result.analysis
-    if analysis is None:  # the comparison was reused: its analysis again, for the summary (nothing is written)
+    if analysis.extras.get("reused"):  # the comparison was already there: its analysis again, for the summary
         analysis = analyse(load_runs([m.eval_dir for m in finished]), "both", nyquist_exclude=exclude)
-    return max(result.exit_status, print_summary(analysis, validation, out, result.timings))
+    status = print_summary(analysis, validation, out, result.timings, write=not result.unchanged())
+    return max(result.exit_status, status)

@@ -24,10 +24,13 @@ def _banner(text: str) -> None:
     print(f"\n=== {text} ===", flush=True)
 
 
-def print_summary(analysis, validation: dict[str, float], out: Path, timings: dict[str, float]) -> int:
+def print_summary(
+    analysis, validation: dict[str, float], out: Path, timings: dict[str, float], write: bool = True
+) -> int:
     """The demo's last lines: densest-variant accuracy per model, each model's direction accuracy (validation; test
     below / past the limit), the ranking, the pooled Nyquist check as the report has it, the time per stage and the
-    files. ``validation``: direction accuracy on the validation split per model. Returns the exit status."""
+    files; ``demo_summary.json`` when ``write`` (not when a rerun found everything finished). ``validation``:
+    direction accuracy on the validation split per model. Returns the exit status."""
     from ..analysis.entries_paired import within_video_text
     from ..analysis.nyquist import nyquist_check
     from ..analysis.outputs import to_jsonable
@@ -69,6 +72,7 @@ def print_summary(analysis, validation: dict[str, float], out: Path, timings: di
     print(within_video_text(check))
     print("time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
     summary.update(nyquist_check=check, seconds=timings)
-    write_json(out / SUMMARY_FILE, to_jsonable(summary))
+    if write:
+        write_json(out / SUMMARY_FILE, to_jsonable(summary))
     print(f"report: {out / 'report.md'}  (figures, tables, statistical_results.json and demo_summary.json beside it)")
     return 0 if check["passed"] else 1

@@ -21,7 +21,7 @@ from transformers.trainer_utils import IntervalStrategy
 
 from ..data.skips import SkipLog
 from ..errors import OutputError, RecipeError
-from ..files import FolderLock
+from ..files import FolderLock, redacted
 from ..models import load_checkpoint
 from ..sampling import SamplingVariant, check_grid
 from ..schema import PREDICTION_COLUMNS, SKIPPED_COLUMNS, per_class_table, results_table
@@ -100,7 +100,7 @@ def run_record(checkpoint, recipe, videos, variants, model, fingerprint, predict
         "test_crops": fingerprint["test_crops"],
         "clips_computed": timings.pop("clips_computed"),
         "recipe": recipe.to_dict(),
-        "command": list(command),
+        "command": redacted(list(command)),
         "versions": package_versions(),
         "git": git_revision(),
         "num_processes": PartialState().num_processes,
@@ -180,6 +180,9 @@ def _evaluate(checkpoint, recipe, videos, variants, store, state, began, command
     size = recipe.evaluation.eval_shard_size
     shards = [(start, min(start + size, len(videos))) for start in range(0, len(videos), size)]
     done = store.done_shards(progress)
+    if state.is_main_process:
+        for problem in store.problems:
+            print(problem, flush=True)
     if state.is_main_process and status == "resume":
         print(f"{checkpoint.name}: resuming: {len(done)} of {len(shards)} shards already in {out_dir}", flush=True)
     bar = tqdm(
@@ -201,29 +204,31 @@ def _evaluate(checkpoint, recipe, videos, variants, store, state, began, command
         progress=bar if state.is_main_process else None,
     )
     source = RowSource(checkpoint.name, videos.table, variants, clip_len, to_model, model_labels, recipe.training.seed)
-    for k, (start, stop) in enumerate(shards):
-        if k in done:
-            continue
-        shard_began = time.perf_counter()
-        ids = videos.table["video_id"].iloc[start:stop].tolist()
-        output = predict_videos(
-            trainer, list(range(start, stop)), videos.values(start, stop), ids, videos.segments(start, stop)
-        )
-        seconds = time.perf_counter() - shard_began
-        if state.is_main_process:
-            rows = prediction_rows(source, output)
-            log = SkipLog()
-            for path, stage, reason in output.skipped:
-                log.record(path, stage, reason)
-            skipped = pd.DataFrame(log.rows, columns=SKIPPED_COLUMNS)
-            per_view = None
-            if views > 1:
-                per_view = view_rows(source, output, test_clips, test_crops)
-            info = {"videos": stop - start, "seconds": seconds, "clips": int(output.clips_computed.sum())}
-            store.write_shard(progress, k, rows, skipped, info, per_view)
-            bar.n = sum(stop - start for k, (start, stop) in enumerate(shards) if str(k) in progress["shards"])
-            bar.refresh()
-    bar.close()
+    try:  # closed on an error too, so that the error's line is not glued to the bar
+        for k, (start, stop) in enumerate(shards):
+            if k in done:
+                continue
+            shard_began = time.perf_counter()
+            ids = videos.table["video_id"].iloc[start:stop].tolist()
+            output = predict_videos(
+                trainer, list(range(start, stop)), videos.values(start, stop), ids, videos.segments(start, stop)
+            )
+            seconds = time.perf_counter() - shard_began
+            if state.is_main_process:
+                rows = prediction_rows(source, output)
+                log = SkipLog()
+                for path, stage, reason in output.skipped:
+                    log.record(path, stage, reason)
+                skipped = pd.DataFrame(log.rows, columns=SKIPPED_COLUMNS)
+                per_view = None
+                if views > 1:
+                    per_view = view_rows(source, output, test_clips, test_crops)
+                info = {"videos": stop - start, "seconds": seconds, "clips": int(output.clips_computed.sum())}
+                store.write_shard(progress, k, rows, skipped, info, per_view)
+                bar.n = sum(stop - start for k, (start, stop) in enumerate(shards) if str(k) in progress["shards"])
+                bar.refresh()
+    finally:
+        bar.close()
 
     if state.is_main_process:
         predictions, skipped = store.read_shards(progress)
@@ -253,6 +258,6 @@ def _evaluate(checkpoint, recipe, videos, variants, store, state, began, command
         run = run_record(
             checkpoint, recipe, videos, variants, model, fingerprint, predictions, skipped, timings, command
         )
-        store.finish(tables, run)
+        store.finish(progress, tables, run)
     state.wait_for_everyone()
     return "evaluated"

@@ -172,6 +172,8 @@ def plan_study(
 ) -> Study:
     """Parse every recipe with the study's overrides and folders; every bad input is one ``RecipeError`` here."""
     out, shared = Path(out), dict(shared or {})
+    if out.exists() and not out.is_dir():
+        raise RecipeError(f"--out {out}: is a file, not a folder; choose a folder for the study")
     seen: dict[Path, str] = {}
     for path in recipes:
         if not Path(path).is_file():

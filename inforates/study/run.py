@@ -6,14 +6,12 @@
 
 Steps, in order: :func:`~inforates.study.plan.plan_study` (every check, before any work) -> :func:`check_options` ->
 :func:`train_and_evaluate` (each model trained, reused or resumed, then evaluated) -> :func:`compare_study` (one
-comparison of every finished model, after checking they saw the same test videos and cells; reused when it
-compared these very runs) -> :func:`finish` (``study_summary.json``).
+comparison of every finished model, after checking they saw the same test videos and cells; left as it is when
+it compared these very runs) -> :func:`finish` (``study_summary.json``, not rewritten when nothing changed).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +30,16 @@ class StudyResult:
     analysis: Any = None  # the comparison (inforates.analysis.entry.Analysis), None when none ran
     summary: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    compare_inputs: dict | None = None  # what the comparison compared (its reuse key)
     exit_status: int = 0
 
     def finished(self) -> list[StudyModel]:
         """The models whose training and evaluation finished (every model after ``--compare-only``)."""
         return [m for m in self.study.models if m.name not in self.outcomes or self.outcomes[m.name].finished]
+
+    def unchanged(self) -> bool:
+        """Whether this run only found finished work: every model's stages reused and the comparison too."""
+        reused = all(stage == "reused" for o in self.outcomes.values() for stage in o.stages.values())
+        return reused and self.analysis is not None and bool(self.analysis.extras.get("reused"))
 
 
 def banner(text: str) -> None:
@@ -93,39 +95,10 @@ def train_and_evaluate(
     result.timings["train + evaluate"] = time.perf_counter() - tic
 
 
-def analysis_digest() -> str:
-    """A hash of the analysis code (``inforates/analysis/*.py``): another version of it compares anew."""
-    digest = hashlib.sha256()
-    for path in sorted((Path(__file__).resolve().parents[1] / "analysis").glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def compare_key(models: list[StudyModel], protocol: str, n_boot: int) -> dict:
-    """What a comparison depends on: each run's ``run.json`` (its sha256), the protocol, the resamples and the
-    analysis code."""
-    runs = {m.name: hashlib.sha256((m.eval_dir / "run.json").read_bytes()).hexdigest() for m in models}
-    return {"runs": runs, "protocol": protocol, "n_boot": n_boot, "analysis": analysis_digest()}
-
-
-def _reused_comparison(out: Path, key: dict) -> tuple[dict, dict]:
-    """The statistics and the multi-model analysis of the comparison in ``out``, when it compared these very runs."""
-    names = ("statistical_results.json", "multimodel_analysis.json")
-    try:
-        earlier = json.loads((out / SUMMARY_FILE).read_text()).get("compare_inputs")
-        if earlier != key or not (out / "report.md").is_file():
-            return {}, {}
-        statistical, multimodel = (json.loads((out / name).read_text()) for name in names)
-    except (OSError, ValueError):
-        return {}, {}
-    return statistical, multimodel
-
-
 def compare_study(
     result: StudyResult,
     protocol: str = "both",
     n_boot: int = 1000,
-    fresh: bool = False,
     overwrite: bool = False,
     allow_mixed: bool = False,
     others: tuple[str, ...] = (),
@@ -133,41 +106,22 @@ def compare_study(
 ) -> tuple[dict, dict]:
     """Compare the finished models into the study's folder; returns its ``(statistical, multimodel)`` JSON.
 
-    A comparison of these very runs with the same ``options`` (``compare``'s keywords, e.g. ``nyquist_exclude``)
-    is reused unless ``fresh``. ``others``: more of the caller's own files beside the report (kept, never
-    replaced)."""
+    The same comparison of unchanged runs with the same ``options`` (``compare``'s keywords, e.g.
+    ``nyquist_exclude``) is left as it is (:func:`~inforates.analysis.compare.compare`). ``others``: more of the
+    caller's own files beside the report (kept, never replaced)."""
     from ..analysis.compare import compare
     from ..analysis.inputs import load_runs
-    from ..analysis.outputs import to_jsonable
 
     study, done, tic = result.study, result.finished(), time.perf_counter()
     if not done:
         return {}, {}
     study.mixed = check_same_inputs({m.name: m.eval_dir for m in done}, allow_mixed) or study.mixed
-    result.compare_inputs = {
-        **compare_key(done, protocol, n_boot),
-        **({"extra": to_jsonable(options)} if options else {}),
-    }
-    statistical, multimodel = _reused_comparison(study.out, result.compare_inputs) if not fresh else ({}, {})
-    if statistical:
-        print(f"\ncompare: reusing the comparison in {study.out}/ (the same runs; --fresh to redo it)")
-    else:
-        banner(f"compare {len(done)} model(s) -> {study.out}/report.md")
-        runs = load_runs([m.eval_dir for m in done])
-        owned = (*(m.name for m in study.models), "eval", "logs", SUMMARY_FILE, *others)  # beside the report
-        result.analysis = compare(
-            runs,
-            study.out,
-            protocol=protocol,
-            n_boot=n_boot,
-            overwrite=overwrite,
-            flag="--overwrite",
-            others=owned,
-            **options,
-        )
-        statistical, multimodel = result.analysis.statistical, result.analysis.multimodel
+    banner(f"compare {len(done)} model(s) -> {study.out}/report.md")
+    owned = (*(m.name for m in study.models), "eval", "logs", SUMMARY_FILE, *others)  # beside the report
+    result.analysis = compare(load_runs([m.eval_dir for m in done]), study.out, protocol=protocol, n_boot=n_boot,
+                              overwrite=overwrite, flag="--overwrite", others=owned, **options)  # fmt: skip
     result.timings["compare"] = time.perf_counter() - tic
-    return statistical, multimodel
+    return result.analysis.statistical, result.analysis.multimodel
 
 
 def finish(result: StudyResult, statistical: dict, multimodel: dict, began: float) -> StudyResult:
@@ -179,7 +133,10 @@ def finish(result: StudyResult, statistical: dict, multimodel: dict, began: floa
     result.timings["total"] = time.perf_counter() - began
     result.summary = study_summary(study, result.outcomes, done, statistical, multimodel, study.mixed, result.timings)
     result.exit_status = 0 if len(done) == len(study.models) else 1
-    result.summary.update(exit_status=result.exit_status, compare_inputs=result.compare_inputs)
+    result.summary.update(exit_status=result.exit_status)
+    if result.unchanged() and (study.out / SUMMARY_FILE).is_file():
+        print(f"{study.out}: the study is already finished (unchanged)", flush=True)
+        return result
     study.out.mkdir(parents=True, exist_ok=True)
     write_json(study.out / SUMMARY_FILE, to_jsonable(result.summary))
     return result
@@ -224,5 +181,5 @@ def run_study(
             )
             result.exit_status = 0 if outcome.finished else 1
             return result
-    statistical, multimodel = compare_study(result, protocol, n_boot, fresh, overwrite, allow_mixed)
+    statistical, multimodel = compare_study(result, protocol, n_boot, overwrite, allow_mixed)
     return finish(result, statistical, multimodel, began)

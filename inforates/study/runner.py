@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InforatesError, RecipeError
+from ..files import redacted
 from .plan import StudyModel
 
 
@@ -120,7 +121,7 @@ def run_logged(command: list[str], env: dict[str, str], log: Path, echo: bool) -
     log.parent.mkdir(parents=True, exist_ok=True)
     tail: list[str] = []
     with open(log, "a") as f:
-        f.write(f"$ {' '.join(command)}\n")
+        f.write(f"$ {' '.join(redacted(command))}\n")
         f.flush()
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
         with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env) as proc:

@@ -23,9 +23,11 @@ from ..configs import Recipe
 from ..data.skips import SkipLog
 from ..data.sources import load_video_dataset, undecoded
 from ..errors import RecipeError, ensure_writable
+from ..files import crash_point, write_text
 from ..hub import model_card, push_checkpoint
 from ..models import load_model_for_training
 from .ema import check_ema
+from .faults import checkpoint_bytes, user_faults
 from .launch import (
     check_classes,
     check_launch,
@@ -34,7 +36,15 @@ from .launch import (
     set_cpu_threads,
     setup_logging,
 )
-from .run_dir import check_output_dir, claim_output_dir, save_recipe
+from .run_dir import (
+    check_output_dir,
+    check_resume_from,
+    claim_output_dir,
+    is_finished,
+    is_run_output,
+    mark_finished,
+    save_recipe,
+)
 from .trainer import VideoTrainer, make_collators, make_compute_metrics
 
 
@@ -51,7 +61,14 @@ def train(recipe: Recipe) -> Path:
     check_model_selection(recipe)
     check_ema(training_args)
     set_cpu_threads(recipe)
+    out = Path(training_args.output_dir)
+    if not training_args.overwrite_output_dir and is_finished(recipe):
+        if training_args.process_index == 0:
+            print(f"{out}: this run is already finished (unchanged); to train further raise max_steps or "
+                  "num_train_epochs, to train again pass --overwrite_output_dir true", flush=True)  # fmt: skip
+        return out
     last_checkpoint = check_output_dir(recipe)
+    check_resume_from(training_args.resume_from_checkpoint)
     ensure_writable(training_args.output_dir, "output_dir")
     keep_tracker_files_in_output_dir(recipe)
     logger.info("recipe: %s; output_dir: %s", recipe.config_path, training_args.output_dir)
@@ -74,15 +91,17 @@ def train(recipe: Recipe) -> Path:
     if training_args.should_save:
         claim_output_dir(recipe)
 
-    # Trainer
+    # Trainer (the Hub token stays in memory: it never reaches training_args.bin, recipe.yaml or run records)
     push, training_args.push_to_hub = training_args.push_to_hub, False
+    token, training_args.hub_token = training_args.hub_token, None
+    train_rows = undecoded(dataset[data_args.train_split])
     train_collator, eval_collator = make_collators(
-        settings, clip_len, recipe.sampling, data_args, training_args.seed, skip_log
+        settings, clip_len, recipe.sampling, data_args, training_args.seed, skip_log, train_rows
     )
     trainer = VideoTrainer(
         model=model,
         args=training_args,
-        train_dataset=undecoded(dataset[data_args.train_split]),
+        train_dataset=train_rows,
         eval_dataset=undecoded(dataset[data_args.validation_split]),
         data_collator=train_collator,
         eval_collator=eval_collator,
@@ -92,31 +111,34 @@ def train(recipe: Recipe) -> Path:
 
     # Train
     checkpoint = training_args.resume_from_checkpoint or last_checkpoint
-    train_result = trainer.train(resume_from_checkpoint=checkpoint)
-    trainer.log_metrics("train", train_result.metrics)
-    trainer.save_metrics("train", train_result.metrics)
-    trainer.save_state()
+    with user_faults(out, checkpoint, checkpoint_bytes(model)):
+        train_result = trainer.train(resume_from_checkpoint=checkpoint)
+        trainer.log_metrics("train", train_result.metrics)
+        trainer.save_metrics("train", train_result.metrics)
+        trainer.save_state()
 
-    # Save (with ema_decay, train() has put the weights' average in the model: it is what is saved and evaluated)
-    trainer.save_model(training_args.output_dir)
-    eval_metrics = trainer.evaluate()
-    if training_args.ema_decay is not None:
-        eval_metrics["eval_ema_decay"] = training_args.ema_decay
-    trainer.log_metrics("eval", eval_metrics)
-    trainer.save_metrics("eval", eval_metrics)
-    out = Path(training_args.output_dir)
-    image_size = settings.output_size[0] if settings.output_size else model_args.image_size
-    if trainer.is_world_process_zero():
-        save_recipe(recipe, out / "recipe.yaml", clip_len, image_size)
-        skip_log.write(out / "skipped.csv")
-        Path(skip_log.spool).unlink(missing_ok=True)
-        metrics = {**train_result.metrics, **eval_metrics}
-        card = model_card(recipe, clip_len, image_size, metrics, repo_id=training_args.hub_model_id)
-        (out / "README.md").write_text(card)
-        logger.info("saved the model, its processor config and recipe.yaml to %s", out)
+        # Save (with ema_decay, train() has put the weights' average in the model: it is what is saved and evaluated)
+        trainer.save_model(training_args.output_dir)
+        eval_metrics = trainer.evaluate()
+        if training_args.ema_decay is not None:
+            eval_metrics["eval_ema_decay"] = training_args.ema_decay
+        trainer.log_metrics("eval", eval_metrics)
+        trainer.save_metrics("eval", eval_metrics)
+        image_size = settings.output_size[0] if settings.output_size else model_args.image_size
+        if trainer.is_world_process_zero():
+            save_recipe(recipe, out / "recipe.yaml", clip_len, image_size)
+            skip_log.write(out / "skipped.csv")
+            Path(skip_log.spool).unlink(missing_ok=True)
+            metrics = {**train_result.metrics, **eval_metrics}
+            card = model_card(recipe, clip_len, image_size, metrics, repo_id=training_args.hub_model_id)
+            write_text(out / "README.md", card)
+            crash_point("finish-before-record")
+            mark_finished(recipe, [p.name for p in sorted(out.iterdir()) if is_run_output(p)])
+            logger.info("saved the model, its processor config and recipe.yaml to %s", out)
 
     # Push (once, at the end, with the model card; the Trainer's own pushes are turned off above)
     if push and trainer.is_world_process_zero():
-        url = push_checkpoint(out, training_args.hub_model_id or out.name, private=training_args.hub_private_repo)
+        repo_id = training_args.hub_model_id or out.name
+        url = push_checkpoint(out, repo_id, private=training_args.hub_private_repo, token=token)
         logger.info("pushed to %s", url)
     return out

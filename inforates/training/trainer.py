@@ -18,19 +18,22 @@ import contextlib
 import logging
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 from transformers import EvalPrediction, PreTrainedModel, Trainer, TrainerCallback
-from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 
 from ..configs import DataArguments, SamplingArguments
 from ..data.collator import VideoCollator
 from ..data.processor import ProcessorSettings
 from ..errors import RecipeError
+from ..files import crash_point
 from ..metrics import load_video_metric
 from .ema import EmaCallback, WeightEma, check_ema
 from .layer_decay import layer_decay_groups
 from .mixup import VideoMixup, mix_rng, soft_target_cross_entropy
+from .run_dir import last_complete_checkpoint, mark_checkpoint
 
 
 logger = logging.getLogger(__name__)
@@ -45,8 +48,10 @@ def make_collators(
     data: DataArguments,
     seed: int,
     skip_log=None,
+    train_rows=None,
 ) -> tuple[VideoCollator, VideoCollator]:
-    """(train collator, evaluation collator) for a recipe."""
+    """(train collator, evaluation collator) for a recipe; ``train_rows`` refill training batches in place of
+    videos that fail to decode."""
     train_variants, eval_variant = sampling.train_variants(), sampling.validation_variant()
     for variant in (*train_variants, eval_variant):
         try:
@@ -71,6 +76,7 @@ def make_collators(
         horizontal_flip=data.horizontal_flip,
         rand_augment=data.rand_augment,
         clips_per_video=data.clips_per_video,
+        refill=train_rows,
         **common,
     )
     return train, VideoCollator(variant=eval_variant, train=False, **common)
@@ -248,18 +254,30 @@ class VideoTrainer(Trainer):
         super().log(logs, start_time)
 
     def _save_checkpoint(self, model, trial) -> None:
-        super()._save_checkpoint(model, trial)
-        if self.ema is not None and self.args.should_save:
-            folder = os.path.join(
-                self._get_output_dir(trial=trial), f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
-            )
+        """The Trainer's save, then the weights' average (``ema_decay``), then the completion record written last
+        (:func:`~inforates.training.run_dir.mark_checkpoint`): a checkpoint interrupted while saving never counts.
+        Older checkpoints are rotated out (``save_total_limit``) only once the new one is complete."""
+        limit, self.args.save_total_limit = self.args.save_total_limit, None
+        try:
+            super()._save_checkpoint(model, trial)
+        finally:
+            self.args.save_total_limit = limit
+        if not self.args.should_save:
+            return
+        run_dir = self._get_output_dir(trial=trial)
+        folder = os.path.join(run_dir, f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}")
+        if self.ema is not None:
             self.ema.save(folder)
+        crash_point("checkpoint-before-record")
+        mark_checkpoint(folder)
+        rotate_checkpoints(output_dir=run_dir, save_total_limit=limit,
+                           best_model_checkpoint=self.state.best_model_checkpoint, use_mtime=True)  # fmt: skip
 
     def train(self, resume_from_checkpoint=None, *args, **kwargs):
         if self.ema is not None and resume_from_checkpoint:
             folder = resume_from_checkpoint
             if isinstance(folder, bool):
-                folder = get_last_checkpoint(self.args.output_dir)
+                folder, _ = last_complete_checkpoint(Path(self.args.output_dir))
             if folder is not None:
                 self.ema.load(folder)
         output = super().train(resume_from_checkpoint, *args, **kwargs)

@@ -1,13 +1,11 @@
 """What every source shares: the record of one video, split names, the validation carve-out, the dataset build.
 
 records = [VideoRecord("/data/a.mp4", "walk", "train", "train/walk/a.mp4"), ...]
-splits = build_dataset_dict(carve_validation(records, 0.1, seed=0), "data/videos")
+splits = assemble(records, missing, "data/videos", data_args, seed=0)   # checks, carve-out, DatasetDict
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import re
 from collections import Counter, defaultdict
@@ -56,6 +54,7 @@ class VideoRecord:
     video_id: str
     group: str = ""
     extra: dict = field(default_factory=dict)
+    origin: str = ""  # the file and line (or entry) that listed it, for errors
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -156,6 +155,44 @@ def check_classes_in_train(records: list[VideoRecord], where: str) -> None:
             )
 
 
+def check_one_name_per_video(records: list[VideoRecord], where: str) -> None:
+    """A ``DatasetError`` naming both entries when one file (after resolving links) is listed twice, e.g. in
+    train as ``a/x.mp4`` and in test as ``./a/x.mp4``: a video seen in training and testing leaks the answer."""
+    seen: dict[str, VideoRecord] = {}
+    for record in records:
+        key = str(Path(record.path).resolve())
+        first = seen.setdefault(key, record)
+        if first is not record:
+            name = lambda r: f"{r.split} {r.video_id!r}" + (f" ({r.origin})" if r.origin else "")  # noqa: E731
+            leak = " (one video in two splits leaks test answers into training)" if first.split != record.split else ""
+            raise DatasetError(f"{where}: {key} is listed twice, as {name(first)} and as {name(record)}; list each "
+                               f"video once{leak}")  # fmt: skip
+
+
+def assemble(
+    records: list[VideoRecord],
+    missing: list[tuple[str, str]],
+    where: str,
+    data_args,
+    seed: int,
+    skip_log: SkipLog | None = None,
+    class_names: list[str] | None = None,
+    extra_features: dict | None = None,
+    empty: str = "check the path and the layout its dataset_source expects",
+) -> datasets.DatasetDict:
+    """What every source does with the videos it found: refuse none found (``empty`` says what to fix), record the
+    ``missing`` ones, refuse test or validation classes that train lacks, carve validation from train when there
+    is none, and build the ``DatasetDict``."""
+    if not records:
+        raise DatasetError(f"{where}: none of the listed videos is there; {empty}")
+    report_missing(missing, where, skip_log)
+    check_one_name_per_video(records, where)
+    check_classes_in_train(records, where)
+    if any(r.split == "train" for r in records) and not any(r.split == "validation" for r in records):
+        records = carve_validation(records, data_args.validation_fraction, seed)
+    return build_dataset_dict(records, where, class_names=class_names, extra_features=extra_features)
+
+
 def carve_validation(records: list[VideoRecord], fraction: float, seed: int) -> list[VideoRecord]:
     """Move a seeded ``fraction`` of train to validation (test is never touched).
 
@@ -200,9 +237,10 @@ def build_dataset_dict(
     """Records -> ``DatasetDict`` with the standard columns (``extra_features`` for the records' ``extra``)."""
     if not records:
         raise DatasetError(f"{where}: no videos found; check the path and the layout its dataset_source expects")
-    duplicates = [v for v, n in Counter(r.video_id for r in records).items() if n > 1]
+    duplicates = [(v, n) for v, n in Counter(r.video_id for r in records).items() if n > 1]
     if duplicates:
-        raise DatasetError(f"{where}: video_id {duplicates[0]!r} appears {len(duplicates)} times; ids must be unique")
+        raise DatasetError(f"{where}: video_id {duplicates[0][0]!r} is given to {duplicates[0][1]} videos "
+                           f"({len(duplicates)} ids are repeated); ids must be unique")  # fmt: skip
     names = class_names or sorted_classes(r.class_name for r in records)
     index = {name: i for i, name in enumerate(names)}
     unknown = sorted({r.class_name for r in records} - set(index))
@@ -269,32 +307,3 @@ def undecoded(dataset: datasets.Dataset) -> datasets.Dataset:
     if isinstance(dataset.features.get("video"), datasets.Video):
         return dataset.cast_column("video", datasets.Video(decode=False))
     return dataset
-
-
-def read_table(path: Path) -> list[dict]:
-    """Rows of a CSV (header line) or JSONL (one object per line) file, as dicts of strings."""
-    if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-        rows = []
-        for n, line in enumerate(path.read_text().splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DatasetError(f"{path}:{n}: not a JSON object ({err.msg}); write one object per line") from None
-            if not isinstance(row, dict):
-                raise DatasetError(f"{path}:{n}: expected a JSON object per line, got {type(row).__name__}")
-            rows.append({k: "" if v is None else str(v) for k, v in row.items()})
-        return rows
-    with open(path, newline="") as f:
-        return [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(f)]
-
-
-def read_json(path: Path, fix: str):
-    """The parsed JSON file at ``path``; a missing or malformed file is one :class:`DatasetError` ending in ``fix``."""
-    if not path.is_file():
-        raise DatasetError(f"{path}: not found; {fix}")
-    try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise DatasetError(f"{path}: not valid JSON ({err}); {fix}") from None

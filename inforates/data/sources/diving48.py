@@ -11,26 +11,19 @@ JSON files) is found inside or beside ``dataset_dir`` when unset; validation is 
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import datasets
 
 from ..skips import SkipLog
-from .common import (
-    DatasetError,
-    VideoRecord,
-    build_dataset_dict,
-    carve_validation,
-    read_json,
-    report_missing,
-    require_dir,
-)
+from .annotation_files import inside, read_json
+from .common import DatasetError, VideoRecord, assemble, require_dir
 
 
 logger = logging.getLogger(__name__)
 
 TRAIN_FILE, TEST_FILE, VOCAB_FILE = "Diving48_V2_train.json", "Diving48_V2_test.json", "Diving48_vocab.json"
+N_CLASSES = 48
 _FIX = f"set annotations_path to the folder of the official {TRAIN_FILE} and {TEST_FILE}"
 
 
@@ -80,26 +73,23 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
     files = {"train": TRAIN_FILE, "test": TEST_FILE}
     listed = {split: _entries(folder / name) for split, name in files.items()}
     names = _vocabulary(folder / VOCAB_FILE)
-    largest = max(label for pairs in listed.values() for _, label in pairs) if any(listed.values()) else 0
-    if names is None:
-        names = [str(i) for i in range(largest + 1)]
-    elif largest >= len(names):
-        raise DatasetError(
-            f"{folder}: label {largest} is beyond the {len(names)} classes of {VOCAB_FILE}; the files do not belong "
-            "together"
-        )
+    n_classes = N_CLASSES if names is None else len(names)
+    for split, pairs in listed.items():
+        beyond = next(((n, label) for n, (_, label) in enumerate(pairs) if label >= n_classes), None)
+        if beyond is not None:
+            of = f"the {n_classes} classes of {VOCAB_FILE}" if names else f"Diving48's {N_CLASSES} classes"
+            raise DatasetError(f"{folder / files[split]}: entry {beyond[0]} has label {beyond[1]}, beyond {of} "
+                               f"(0..{n_classes - 1}); the annotation files do not belong together")  # fmt: skip
+    if names is None:  # classes 0..largest: a subset of the release keeps its labels' ids
+        names = [str(i) for i in range(max(label for pairs in listed.values() for _, label in pairs) + 1)]
     records, missing = [], []
     for split, pairs in listed.items():
-        for vid_name, label in pairs:
-            path = videos / f"{vid_name}.mp4"
+        for n, (vid_name, label) in enumerate(pairs):
+            where = f"{folder / files[split]}: entry {n}"
+            path = inside(videos, f"{vid_name}.mp4", where)
             if not path.is_file():
                 missing.append((str(path), f"listed in {files[split]} but not found in {videos}"))
                 continue
-            records.append(VideoRecord(os.path.abspath(path), names[label], split, vid_name))
-    if not records:
-        raise DatasetError(
-            f"{videos}: none of the annotated clips is there; set dataset_dir to the folder holding rgb/<vid_name>.mp4"
-        )
-    report_missing(missing, f"Diving48 annotations in {folder}", skip_log)
-    records = carve_validation(records, data_args.validation_fraction, seed)
-    return build_dataset_dict(records, str(videos), class_names=names)
+            records.append(VideoRecord(str(path), names[label], split, vid_name, origin=where))
+    return assemble(records, missing, str(folder), data_args, seed, skip_log, names,
+                    empty="set dataset_dir to the folder holding rgb/<vid_name>.mp4")  # fmt: skip

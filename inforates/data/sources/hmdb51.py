@@ -11,13 +11,13 @@ takes whole films: clips of one film never straddle train and validation.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import datasets
 
 from ..skips import SkipLog
-from .common import DatasetError, VideoRecord, build_dataset_dict, carve_validation, release_folders, report_missing
+from .annotation_files import inside, read_lines
+from .common import DatasetError, VideoRecord, assemble, release_folders
 
 
 logger = logging.getLogger(__name__)
@@ -61,16 +61,14 @@ def _split_files(folder: Path, split: int) -> dict[str, Path]:
     return files
 
 
-def _read_split_file(path: Path) -> list[tuple[str, str | None]]:
-    """``(video file name, "train" | "test" | None)`` per line of one class's split file."""
+def _read_split_file(path: Path) -> list[tuple[int, str, str | None]]:
+    """``(line number, video file name, "train" | "test" | None)`` per line of one class's split file."""
     entries = []
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
+    for n, line in read_lines(path, f"use the official {SPLITS_FOLDER}/ files"):
         parts = line.split()
         if len(parts) != 2 or parts[1] not in _MEMBERSHIP:
-            raise DatasetError(f"{path}:{n}: expected '<video>.avi <0|1|2>', got {line.strip()!r}")
-        entries.append((parts[0], _MEMBERSHIP[parts[1]]))
+            raise DatasetError(f"{path}:{n}: expected '<video>.avi <0|1|2>', got {line!r}")
+        entries.append((n, parts[0], _MEMBERSHIP[parts[1]]))
     return entries
 
 
@@ -80,22 +78,17 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
     files = _split_files(folder, data_args.hmdb_split)
     records, missing, unused = [], [], 0
     for class_name, list_path in files.items():
-        for name, split in _read_split_file(list_path):
+        for n, name, split in _read_split_file(list_path):
             if split is None:
                 unused += 1
                 continue
-            path = videos / class_name / name
+            path = inside(videos, Path(class_name) / name, f"{list_path}:{n}")
             if not path.is_file():
                 missing.append((str(path), f"listed in {list_path.name} but not found under {videos}"))
                 continue
             stem = Path(name).stem
-            records.append(VideoRecord(os.path.abspath(path), class_name, split, stem, hmdb_group(stem, class_name)))
-    if not records:
-        raise DatasetError(
-            f"{videos}: none of the videos in the split files is there; set dataset_dir to the folder holding "
-            "hmdb51_org/<class>/<video>.avi (or that folder itself)"
-        )
+            group = hmdb_group(stem, class_name)
+            records.append(VideoRecord(str(path), class_name, split, stem, group, origin=f"{list_path}:{n}"))
     logger.info("HMDB-51 split %d: %d listed videos are in neither train nor test (0)", data_args.hmdb_split, unused)
-    report_missing(missing, f"HMDB-51 split {data_args.hmdb_split} files", skip_log)
-    records = carve_validation(records, data_args.validation_fraction, seed)
-    return build_dataset_dict(records, str(videos), class_names=sorted(files))
+    empty = "set dataset_dir to the folder holding hmdb51_org/<class>/<video>.avi (or that folder itself)"
+    return assemble(records, missing, str(folder), data_args, seed, skip_log, sorted(files), empty=empty)

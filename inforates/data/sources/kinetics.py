@@ -13,31 +13,21 @@ from pathlib import Path
 import datasets
 
 from ..skips import SkipLog
-from .common import (
-    VIDEO_EXTENSIONS,
-    DatasetError,
-    VideoRecord,
-    build_dataset_dict,
-    carve_validation,
-    check_classes_in_train,
-    read_table,
-    report_missing,
-    require_dir,
-    split_name,
-)
+from .annotation_files import inside, read_table
+from .common import VIDEO_EXTENSIONS, DatasetError, VideoRecord, assemble, require_dir, split_name
 
 
 logger = logging.getLogger(__name__)
 
 
-def _kinetics_tables(annotations: Path) -> list[tuple[Path, dict]]:
+def _kinetics_tables(annotations: Path) -> list[tuple[Path, int, dict]]:
     files = sorted(annotations.glob("*.csv")) if annotations.is_dir() else [annotations]
     if not files or not files[0].is_file():
         raise DatasetError(
             f"annotations_path={str(annotations)!r}: no annotation CSV; point it at the Kinetics-400 train/validate/"
             "test.csv files (label,youtube_id,time_start,time_end,split) or their folder"
         )
-    return [(path, row) for path in files for row in read_table(path)]
+    return [(path, n, row) for path in files for n, row in read_table(path)]
 
 
 def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.DatasetDict:
@@ -53,31 +43,25 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
             if Path(name).suffix.lower() in VIDEO_EXTENSIONS and not name.startswith("."):
                 on_disk[Path(name).stem].append(Path(folder) / name)
     records, missing = [], []
-    for path, row in _kinetics_tables(Path(data_args.annotations_path)):
+    for path, n, row in _kinetics_tables(Path(data_args.annotations_path)):
         lacking = [c for c in ("label", "youtube_id", "time_start", "time_end") if not row.get(c)]
         if lacking:
-            raise DatasetError(
-                f"{path}: a row lacks {', '.join(lacking)} ({row}); Kinetics test labels ship separately"
-            )
+            raise DatasetError(f"{path}:{n}: the row lacks {', '.join(lacking)}; Kinetics test labels ship separately")
         split = split_name(row.get("split") or path.stem)
         if split is None:
-            raise DatasetError(f"{path}: split {row.get('split') or path.stem!r} is not train, validate or test")
+            raise DatasetError(f"{path}:{n}: split {row.get('split') or path.stem!r} is not train, validate or test")
         try:
             start, end = int(float(row["time_start"])), int(float(row["time_end"]))
         except ValueError:
-            raise DatasetError(f"{path}: time_start/time_end must be seconds, got {row}") from None
+            raise DatasetError(f"{path}:{n}: time_start and time_end must be seconds, got {row['time_start']!r} "
+                               f"and {row['time_end']!r}") from None  # fmt: skip
         stem = f"{row['youtube_id']}_{start:06d}_{end:06d}"
         candidates = on_disk.get(stem, [])
         if not candidates:
             missing.append((str(root / stem), f"listed in {path.name} but no {stem}.<video> under {root}"))
             continue
         preferred = [p for p in candidates if split in {split_name(part) for part in p.relative_to(root).parts}]
-        chosen = (preferred or candidates)[0]
-        records.append(VideoRecord(os.path.abspath(chosen), row["label"], split, stem))
-    if not records:
-        raise DatasetError(f"{root}: none of the annotated clips is there; set dataset_dir to the clips' folder")
-    report_missing(missing, f"Kinetics annotations {data_args.annotations_path}", skip_log)
-    check_classes_in_train(records, str(data_args.annotations_path))
-    if any(r.split == "train" for r in records) and not any(r.split == "validation" for r in records):
-        records = carve_validation(records, data_args.validation_fraction, seed)
-    return build_dataset_dict(records, str(root))
+        chosen = inside(root, (preferred or candidates)[0], f"{path}:{n}")
+        records.append(VideoRecord(str(chosen), row["label"], split, stem, origin=f"{path}:{n}"))
+    return assemble(records, missing, str(data_args.annotations_path), data_args, seed, skip_log,
+                    empty="set dataset_dir to the clips' folder")  # fmt: skip

@@ -6,23 +6,13 @@ splits = load(DataArguments(dataset_source="manifest", manifest_path="data/video
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import datasets
 
 from ..skips import SkipLog
-from .common import (
-    DatasetError,
-    VideoRecord,
-    build_dataset_dict,
-    carve_validation,
-    check_classes_in_train,
-    fill_ucf_groups,
-    read_table,
-    report_missing,
-    split_name,
-)
+from .annotation_files import inside, read_table
+from .common import DatasetError, VideoRecord, assemble, fill_ucf_groups, split_name
 
 
 logger = logging.getLogger(__name__)
@@ -31,7 +21,8 @@ logger = logging.getLogger(__name__)
 def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.DatasetDict:
     """A CSV/JSONL list ``path,label[,split][,video_id][,group]``.
 
-    Relative paths are relative to ``dataset_dir`` when set, else to the manifest's folder. Without a ``split``
+    Relative paths are relative to ``dataset_dir`` when set, else to the manifest's folder; every path, absolute
+    or relative, must lie inside that folder (after resolving ``..`` and links). Without a ``split``
     column every video is in ``test`` (a list to evaluate on); with one, a missing validation split is carved
     from train. ``video_id`` defaults to the path as written; ``group``, when absent or empty, is ``gXX`` of a UCF-101
     style file name or video id (``v_<Class>_gXX_cYY``)."""
@@ -43,31 +34,28 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
     rows = read_table(manifest)
     if not rows:
         raise DatasetError(f"{manifest}: holds no rows; list one video per row with path,label[,split]")
-    columns = set().union(*(row.keys() for row in rows))
+    columns = set().union(*(row.keys() for _, row in rows))
     lacking = [c for c in ("path", "label") if c not in columns]
     if lacking:
         raise DatasetError(f"{manifest}: no {' or '.join(lacking)} column (it has {', '.join(sorted(columns))})")
     base = Path(data_args.dataset_dir) if data_args.dataset_dir else manifest.parent
     records, missing = [], []
-    for n, row in enumerate(rows, 2 if manifest.suffix.lower() == ".csv" else 1):
+    for n, row in rows:
         if not row.get("path") or not row.get("label"):
-            raise DatasetError(f"{manifest}: row {n} has an empty path or label")
+            raise DatasetError(f"{manifest}:{n}: the path or the label is empty; give both")
         split = split_name(row["split"]) if "split" in columns else "test"
         if split is None:
-            raise DatasetError(f"{manifest}: row {n}: split {row.get('split')!r} is not train, validation or test")
-        path = Path(row["path"]) if Path(row["path"]).is_absolute() else base / row["path"]
+            raise DatasetError(f"{manifest}:{n}: split {row.get('split')!r} is not train, validation or test")
+        path = inside(base, row["path"], f"{manifest}:{n}")
         if not path.is_file():
             missing.append((str(path), f"listed in {manifest.name} but not found"))
             continue
         video_id = row.get("video_id") or row["path"]
-        records.append(VideoRecord(os.path.abspath(path), row["label"], split, video_id, row.get("group", "")))
-    if not records:
-        raise DatasetError(f"{manifest}: none of its {len(rows)} videos exists (relative paths start at {base})")
+        records.append(
+            VideoRecord(str(path), row["label"], split, video_id, row.get("group", ""), origin=f"{manifest}:{n}")
+        )
     names = [(r.path, r.video_id) for r in records]
     for r, group in zip(records, fill_ucf_groups([r.group for r in records], names, str(manifest))):
         r.group = group
-    report_missing(missing, str(manifest), skip_log)
-    check_classes_in_train(records, str(manifest))
-    if any(r.split == "train" for r in records) and not any(r.split == "validation" for r in records):
-        records = carve_validation(records, data_args.validation_fraction, seed)
-    return build_dataset_dict(records, str(manifest))
+    return assemble(records, missing, str(manifest), data_args, seed, skip_log,
+                    empty=f"relative paths start at {base}")  # fmt: skip

@@ -18,16 +18,8 @@ from pathlib import Path
 import datasets
 
 from ..skips import SkipLog
-from .common import (
-    VIDEO_EXTENSIONS,
-    DatasetError,
-    VideoRecord,
-    build_dataset_dict,
-    carve_validation,
-    read_json,
-    report_missing,
-    require_dir,
-)
+from .annotation_files import inside, read_json
+from .common import VIDEO_EXTENSIONS, DatasetError, VideoRecord, assemble, require_dir
 
 
 logger = logging.getLogger(__name__)
@@ -111,20 +103,16 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
     on_disk = _videos_on_disk(videos)
     records, missing = [], []
     for split, name in (("train", f"{prefix}train.json"), ("test", f"{prefix}validation.json")):
-        for video_id, class_name in _entries(folder / name, classes):
+        for n, (video_id, class_name) in enumerate(_entries(folder / name, classes)):
             path = on_disk.get(video_id)
             if path is None:
                 missing.append((str(videos / f"{video_id}.webm"), f"listed in {name} but not found in {videos}"))
                 continue
-            records.append(VideoRecord(os.path.abspath(path), class_name, split, video_id))
+            where = f"{folder / name}: entry {n}"
+            path = inside(videos, path.name, where)  # a link may lead out
+            records.append(VideoRecord(str(path), class_name, split, video_id, origin=where))
     if (folder / f"{prefix}test.json").is_file():
         logger.info("SSv2: %s has no labels and is not used (the official validation set is the test split)",
                     folder / f"{prefix}test.json")  # fmt: skip
-    if not records:
-        raise DatasetError(
-            f"{videos}: none of the annotated videos is there; set dataset_dir to the folder holding <id>.webm "
-            f"(or {VIDEOS_FOLDER}/)"
-        )
-    report_missing(missing, f"SSv2 annotations in {folder}", skip_log)
-    records = carve_validation(records, data_args.validation_fraction, seed)
-    return build_dataset_dict(records, str(videos), class_names=classes)
+    empty = f"set dataset_dir to the folder holding <id>.webm (or {VIDEOS_FOLDER}/)"
+    return assemble(records, missing, str(folder), data_args, seed, skip_log, classes, empty=empty)

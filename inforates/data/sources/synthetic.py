@@ -7,13 +7,12 @@ The rows carry ``f_hz``, ``fps``, ``shape`` and ``direction`` from its ``metadat
 
 from __future__ import annotations
 
-import csv
 import logging
-import os
 
 import datasets
 
 from ..skips import SkipLog
+from .annotation_files import inside, read_table
 from .common import DatasetError, VideoRecord, build_dataset_dict
 
 
@@ -29,12 +28,11 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
     except ValueError as err:
         raise DatasetError(f"dataset_dir={data_args.dataset_dir!r}: {err}") from None
     records = []
-    with open(root / METADATA_NAME, newline="") as f:
-        for row in csv.DictReader(f):
-            extra = {"f_hz": float(row["f_hz"]), "fps": float(row["fps"]), "shape": row["shape"]}
-            extra["direction"] = row["direction"]
-            path = os.path.abspath(root / row["path"])
-            records.append(VideoRecord(path, row["class"], row["split"], row["video_id"], "", extra))
+    for n, row in read_table(root / METADATA_NAME):
+        extra = {"f_hz": float(row["f_hz"]), "fps": float(row["fps"]), "shape": row["shape"]}
+        extra["direction"] = row["direction"]
+        path = inside(root, row["path"], f"{root / METADATA_NAME}:{n}")
+        records.append(VideoRecord(str(path), row["class"], row["split"], row["video_id"], "", extra))
     features = {
         "f_hz": datasets.Value("float64"),
         "fps": datasets.Value("float64"),

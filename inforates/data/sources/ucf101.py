@@ -8,21 +8,13 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import datasets
 
 from ..skips import SkipLog
-from .common import (
-    DatasetError,
-    VideoRecord,
-    build_dataset_dict,
-    carve_validation,
-    release_folders,
-    report_missing,
-    ucf_group,
-)
+from .annotation_files import inside, read_lines
+from .common import DatasetError, VideoRecord, assemble, release_folders, ucf_group
 
 
 logger = logging.getLogger(__name__)
@@ -40,50 +32,47 @@ def _ucf_paths(data_args) -> tuple[Path, Path]:
     return videos, lists
 
 
-def _read_lines(path: Path) -> list[tuple[int, str]]:
-    if not path.is_file():
-        raise DatasetError(f"{path}: not found; set annotations_path to the official ucfTrainTestlist/ folder")
-    return [(n, line.strip()) for n, line in enumerate(path.read_text().splitlines(), 1) if line.strip()]
+_FIX = "set annotations_path to the official ucfTrainTestlist/ folder"
+
+
+def _list_line(list_path: Path, n: int, line: str, class_index: dict[int, str]) -> tuple[str, str]:
+    """``(relative path, class)`` of one line ``<Class>/<video>.avi[ <label>]`` of a train or test list."""
+    parts = line.split()
+    if len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
+        raise DatasetError(f"{list_path}:{n}: expected '<Class>/<video>.avi [<label>]', got {line!r}")
+    class_name = parts[0].split("/")[0]
+    if class_name not in class_index.values():
+        raise DatasetError(f"{list_path}:{n}: class {class_name!r} is not in classInd.txt; use the official lists")
+    if len(parts) == 2 and class_index.get(int(parts[1])) != class_name:
+        raise DatasetError(
+            f"{list_path}:{n}: label {parts[1]} is {class_index.get(int(parts[1]))!r} in classInd.txt but the "
+            f"path is in {class_name}/; the lists do not belong together"
+        )
+    return parts[0], class_name
 
 
 def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.DatasetDict:
     """UCF-101 with its official split ``ucf_split`` (1, 2, 3); validation = whole groups of train."""
     videos, lists = _ucf_paths(data_args)
     class_index: dict[int, str] = {}
-    for n, line in _read_lines(lists / "classInd.txt"):
+    for n, line in read_lines(lists / "classInd.txt", _FIX):
         parts = line.split()
         if len(parts) != 2 or not parts[0].isdigit():
             raise DatasetError(f"{lists / 'classInd.txt'}:{n}: expected '<index> <ClassName>', got {line!r}")
         class_index[int(parts[0])] = parts[1]
-    known = set(class_index.values())
     split = data_args.ucf_split
     records, missing = [], []
     for split_name, list_name in (("train", f"trainlist0{split}.txt"), ("test", f"testlist0{split}.txt")):
         list_path = lists / list_name
-        for n, line in _read_lines(list_path):
-            parts = line.split()
-            relative = parts[0]
-            class_name = relative.split("/")[0]
-            if class_name not in known:
-                raise DatasetError(
-                    f"{list_path}:{n}: class {class_name!r} is not in classInd.txt; use the official lists"
-                )
-            if len(parts) > 1 and class_index.get(int(parts[1])) != class_name:
-                raise DatasetError(
-                    f"{list_path}:{n}: label {parts[1]} is {class_index.get(int(parts[1]))!r} in classInd.txt but the "
-                    f"path is in {class_name}/; the lists do not belong together"
-                )
-            path = videos / relative
+        for n, line in read_lines(list_path, _FIX):
+            relative, class_name = _list_line(list_path, n, line, class_index)
+            path = inside(videos, relative, f"{list_path}:{n}")
             if not path.is_file():
                 missing.append((str(path), f"listed in {list_path.name} but not found under {videos}"))
                 continue
             video_id = Path(relative).stem
-            records.append(VideoRecord(os.path.abspath(path), class_name, split_name, video_id, ucf_group(path)))
-    if not records:
-        raise DatasetError(
-            f"{videos}: none of the videos in the split lists is there; set dataset_dir to the folder holding "
-            "UCF-101/<Class>/v_<Class>_gXX_cYY.avi"
-        )
-    report_missing(missing, f"UCF-101 split {split} lists", skip_log)
-    records = carve_validation(records, data_args.validation_fraction, seed)
-    return build_dataset_dict(records, str(videos), class_names=sorted(known))
+            records.append(
+                VideoRecord(str(path), class_name, split_name, video_id, ucf_group(path), origin=f"{list_path}:{n}")
+            )
+    empty = "set dataset_dir to the folder holding UCF-101/<Class>/v_<Class>_gXX_cYY.avi"
+    return assemble(records, missing, str(lists), data_args, seed, skip_log, sorted(class_index.values()), empty=empty)

@@ -6,23 +6,13 @@ splits = load(DataArguments(dataset_source="videofolder", dataset_dir="data/my_v
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import datasets
 
 from ..skips import SkipLog
-from .common import (
-    VIDEO_EXTENSIONS,
-    DatasetError,
-    VideoRecord,
-    build_dataset_dict,
-    carve_validation,
-    check_classes_in_train,
-    require_dir,
-    split_name,
-    ucf_group,
-)
+from .annotation_files import inside
+from .common import VIDEO_EXTENSIONS, DatasetError, VideoRecord, assemble, require_dir, split_name, ucf_group
 
 
 logger = logging.getLogger(__name__)
@@ -60,7 +50,8 @@ def _folder_records(root: Path) -> list[VideoRecord]:
         for class_dir in sorted(p for p in split_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
             for path in _video_files(class_dir):
                 video_id = path.relative_to(root).as_posix()
-                records.append(VideoRecord(os.path.abspath(path), class_dir.name, split, video_id, ucf_group(path)))
+                path = inside(root, path.relative_to(root), str(path))  # a link may lead out
+                records.append(VideoRecord(str(path), class_dir.name, split, video_id, ucf_group(path)))
         if len(records) == before:
             raise DatasetError(f"{split_dir}: no videos in its class folders; the videofolder layout is {layout}")
     return records
@@ -71,8 +62,4 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
 
     ``group`` is ``gXX`` for UCF-101 style names (``v_<Class>_gXX_cYY``), else ``""``."""
     root = require_dir(data_args.dataset_dir, "dataset_dir", "a folder with train/, validation/ and test/ inside")
-    records = _folder_records(root)
-    check_classes_in_train(records, str(root))
-    if not any(r.split == "validation" for r in records):
-        records = carve_validation(records, data_args.validation_fraction, seed)
-    return build_dataset_dict(records, str(root))
+    return assemble(_folder_records(root), [], str(root), data_args, seed)
