@@ -99,10 +99,13 @@ def test_killed_mid_checkpoint_the_rerun_resumes_from_the_last_whole_one(synth, 
     killed_at(fault_train_argv(synth, out), "checkpoint-before-record:2")  # checkpoint-4 written, never vouched for
     assert (out / "checkpoint-4").is_dir() and not (out / "checkpoint-4" / CHECKPOINT_RECORD).exists()
     assert not (out / "model.safetensors").exists()
+    optimizer = out / "checkpoint-4" / "optimizer.pt"
+    optimizer.write_bytes(optimizer.read_bytes()[:1000])  # as a kill in the middle of the Trainer's write leaves it
 
     assert cli.main(fault_train_argv(synth, out)) == 0
     printed = capsys.readouterr().out
-    assert f"skipping {out / 'checkpoint-4'}: incomplete: interrupted while saving" in printed
+    assert f"skipping {out / 'checkpoint-4'}: incomplete: interrupted while saving (no completion record, and " \
+           "optimizer.pt is cut short)" in printed  # fmt: skip
     assert f"resuming from {out / 'checkpoint-2'}" in printed
     same_weights(out, whole_run)
     no_secret_in(out)

@@ -133,6 +133,28 @@ def test_resuming_is_said_at_the_default_log_level_and_skips_what_is_not_whole(t
     assert f"resuming from {tmp_path / 'checkpoint-3'}" in out
 
 
+def test_a_checkpoint_without_a_record_counts_when_the_trainers_files_prove_it_whole(tmp_path):
+    """Checkpoints from before the completion records (or from the Trainer alone) are not thrown away."""
+    import torch
+    from safetensors.torch import save_file
+
+    from inforates.training.run_dir import checkpoint_problem
+
+    folder = tmp_path / "checkpoint-6"
+    folder.mkdir()
+    (folder / "trainer_state.json").write_text(json.dumps({"global_step": 6}))
+    (folder / "config.json").write_text("{}")
+    save_file({"w": torch.ones(64, 64)}, folder / "model.safetensors")
+    torch.save({"state": torch.zeros(100)}, folder / "optimizer.pt")
+    assert checkpoint_problem(folder) is None
+    weights = (folder / "model.safetensors").read_bytes()
+    (folder / "model.safetensors").write_bytes(weights[:-10])
+    assert checkpoint_problem(folder).endswith("model.safetensors is cut short)")
+    (folder / "model.safetensors").write_bytes(weights)
+    (folder / "trainer_state.json").write_text(json.dumps({"global_step": 5}))
+    assert "trainer_state.json is missing or not its own" in checkpoint_problem(folder)
+
+
 # ---- 4. every field, every wrong kind ----
 
 

@@ -11,8 +11,9 @@ A non-empty folder with another fingerprint (or none) is refused unless ``overwr
 only an unfinished claim (no checkpoint, no saved model) is free for the corrected command. The same recipe with a
 larger ``max_steps`` or ``num_train_epochs`` continues a run (its checkpoints are kept); anything else is another
 run. A checkpoint counts only with its completion record (written after every other file of it, with their
-sizes); one without it, or whose files no longer have those sizes, was interrupted while saving and is skipped,
-said so, and removed when the folder is claimed.
+sizes); one whose files no longer have those sizes, or one without it whose Trainer files do not prove it whole
+(a checkpoint from before the records, or from the Trainer alone, does), was interrupted while saving and is
+skipped, said so, and removed when the folder is claimed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import json
 import logging
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -64,8 +66,10 @@ def identity(recipe: Recipe) -> dict:
 
 
 def fingerprint(recipe: Recipe) -> str:
-    """A hash of :func:`identity`."""
-    return hashlib.sha256(json.dumps(identity(recipe), sort_keys=True).encode()).hexdigest()[:16]
+    """A hash of :func:`identity` (its parts in a list, as runs recorded before the identity itself was)."""
+    parts = identity(recipe)
+    ordered = [parts[name] for name in ("ModelArguments", "DataArguments", "SamplingArguments", "training")]
+    return hashlib.sha256(json.dumps(ordered, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _run_record(out: Path) -> dict | None:
@@ -108,9 +112,11 @@ def mark_checkpoint(folder: str | Path) -> None:
 
 def checkpoint_problem(folder: Path) -> str | None:
     """Why a checkpoint folder cannot be resumed from (None: it is whole)."""
+    if not (folder / CHECKPOINT_RECORD).exists():
+        return _unrecorded_problem(folder)
     record = read_json(folder / CHECKPOINT_RECORD)
     if record is None or not isinstance(record.get("files"), dict):
-        return "incomplete: interrupted while saving (no completion record)"
+        return f"{CHECKPOINT_RECORD} is damaged"
     have = _sizes(folder)
     for name, size in record["files"].items():
         if name not in have:
@@ -118,6 +124,39 @@ def checkpoint_problem(folder: Path) -> str | None:
         if have[name] != size:
             return f"{name} is damaged ({have[name]} bytes, written as {size})"
     return None
+
+
+def _unrecorded_problem(folder: Path) -> str | None:
+    """A checkpoint without a completion record: one a save did not finish, or one written before the records
+    (or by the Trainer alone). It counts only if the Trainer's own files prove it whole: its state names its step,
+    and the weights and every torch file are complete (the safetensors header's sizes, the zip directories)."""
+    incomplete = "incomplete: interrupted while saving (no completion record"
+    state = read_json(folder / "trainer_state.json")
+    match = _CHECKPOINT.match(folder.name)
+    if state is None or match is None or state.get("global_step") != int(match.group(1)):
+        return incomplete + ", and its trainer_state.json is missing or not its own)"
+    weights = sorted(folder.glob("*.safetensors"))
+    if not weights or read_json(folder / "config.json") is None:
+        return incomplete + ", and its weights or config.json are missing)"
+    for path in weights:
+        if not _whole_safetensors(path):
+            return incomplete + f", and {path.name} is cut short)"
+    for path in sorted(folder.glob("*.pt")) + sorted(folder.glob("*.pth")):
+        if not zipfile.is_zipfile(path):
+            return incomplete + f", and {path.name} is cut short)"
+    return None
+
+
+def _whole_safetensors(path: Path) -> bool:
+    """Whether a safetensors file holds every byte its header promises."""
+    try:
+        with open(path, "rb") as f:
+            size = int.from_bytes(f.read(8), "little")
+            header = json.loads(f.read(size))
+    except (OSError, ValueError):
+        return False
+    end = max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"), default=0)
+    return path.stat().st_size == 8 + size + end
 
 
 def checkpoints(out: Path) -> list[Path]:
