@@ -36,6 +36,19 @@ def aliasing_x(f_hz, delta_frames, fps):
     return float(x) if x.ndim == 0 else x
 
 
+def critical_spacing(f_hz, fps):
+    """The spacing (frames) at which a motion of ``f_hz`` reaches half a turn per step, ``fps / (2 f)``: sparser
+    sampling shows it backwards. A still video (``f = 0``) has none (``inf``).
+
+    >>> critical_spacing([2.0, 0.0], 24.0).tolist()
+    [6.0, inf]
+    """
+    f = np.asarray(f_hz, float)
+    with np.errstate(divide="ignore"):
+        spacing = np.where(f > 0, np.asarray(fps, float) / (2 * np.where(f > 0, f, 1.0)), np.inf)
+    return float(spacing) if spacing.ndim == 0 else spacing
+
+
 def frac(x):
     """The fractional part of ``x``, in [0, 1)."""
     x = np.asarray(x, float)

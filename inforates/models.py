@@ -12,7 +12,10 @@
 * The clip length and image size a recipe asks for are checked against the checkpoint (its architecture's
   geometry rules, ``model_registry.ARCHITECTURES``).
 * ``drop_path_rate`` (training only): stochastic depth in the encoder layers (:mod:`inforates.training.drop_path`),
-  recorded in ``config.drop_path_rate`` (VideoMAE, ViViT); the weights' names are unchanged.
+  recorded in ``config.drop_path_rate`` (VideoMAE, ViViT) or ``config.stochastic_depth_rate`` (TimeSformer, whose
+  ``drop_path_rate`` must be an int); ``head_dropout``: dropout before the classifier
+  (:mod:`inforates.training.head_dropout`), recorded in ``config.classifier_dropout``. Both are applied again when a
+  checkpoint saved with them is loaded for training; the weights' names are unchanged.
 * The pixel settings come from :mod:`inforates.data.processor` (a checkpoint's processor config, or an
   architecture's defaults: ``for_architecture``).
 """
@@ -31,7 +34,8 @@ from .configs import ModelArguments
 from .data.processor import ProcessorSettings, for_architecture, resized
 from .errors import RecipeError
 from .model_registry import architecture, resolve
-from .training.drop_path import STOCHASTIC_DEPTH, apply_drop_path
+from .training.drop_path import STOCHASTIC_DEPTH, apply_drop_path, recorded_rate
+from .training.head_dropout import apply_head_dropout, recorded_head_dropout
 
 
 logger = logging.getLogger(__name__)
@@ -219,15 +223,18 @@ def load_model_for_training(
         raise ValueError("load_model_for_training needs at least one label")
     model, settings, clip_len = _build(model_args, label2id, id2label)
     _apply_drop_path(model, model_args.drop_path_rate)
+    head_dropout = model_args.head_dropout if model_args.head_dropout is not None else recorded_head_dropout(model)
+    if head_dropout is not None:  # 0 given: recorded as 0, so that the checkpoint saved next has none
+        apply_head_dropout(model, head_dropout)
     return model, settings, clip_len
 
 
 def _apply_drop_path(model: PreTrainedModel, requested: float | None) -> None:
-    """Stochastic depth at the recipe's ``drop_path_rate``; unset, the checkpoint's own: TimeSformer's layers are
-    built from its config, and a VideoMAE/ViViT checkpoint saved here records its rate in ``config.drop_path_rate``."""
+    """Stochastic depth at the recipe's ``drop_path_rate``; unset, the rate the checkpoint recorded
+    (:func:`~inforates.training.drop_path.recorded_rate`)."""
     rate = requested
     if rate is None:
-        rate = getattr(model.config, "drop_path_rate", None)
+        rate = recorded_rate(model.config)
         if not rate or model.config.model_type not in STOCHASTIC_DEPTH:
             return
     apply_drop_path(model, rate)

@@ -54,7 +54,7 @@ class _DuplicateKey(Exception):
 def load_recipe_yaml(path: str) -> tuple[dict[str, Any], dict[str, int]]:
     """The recipe's mapping and the line of each key; ``RecipeError`` naming the line for anything malformed."""
     if not Path(path).is_file():
-        raise RecipeError(f"{path}: recipe file not found")
+        raise RecipeError(f"{path}: recipe file not found (a path, or a shipped recipe's name: `inforates recipes`)")
     lines: dict[str, int] = {}
     try:
         with open(path) as f:

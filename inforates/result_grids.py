@@ -27,7 +27,7 @@ from .sampling import get_sampler
 
 
 AXIS_LABELS = {"coverage": "coverage %", "budget": "budget (distinct frames)"}
-DESIGN_COLUMNS = ("sampler", "anchor", "spacing_unit")
+DESIGN_COLUMNS = ("sampler", "anchor", "spacing_unit", "prefilter")
 MISSING = "–"  # a cell of the design's axes that was not evaluated
 
 
@@ -45,6 +45,7 @@ class DesignGrid:
     rows: str
     columns: str
     table: pd.DataFrame
+    prefilter: str = "none"
 
     def label(self, axis: str) -> str:
         """``coverage %``, ``stride (frames)``, ``spacing (s)``, ``budget (distinct frames)``."""
@@ -56,7 +57,8 @@ class DesignGrid:
     @property
     def title(self) -> str:
         first, second = (self.label(a).split(" ")[0] for a in (self.rows, self.columns))
-        return f"{first} x {second} ({self.sampler}, anchor {self.anchor})"
+        prefilter = f", {self.prefilter} prefilter" if self.prefilter != "none" else ""
+        return f"{first} x {second} ({self.sampler}, anchor {self.anchor}{prefilter})"
 
     def markdown(self, fmt: Callable[[float], str] = "{:.3f}".format) -> str:
         """A Markdown table, rows down and columns across; cells not evaluated are written ``–``."""
@@ -74,12 +76,19 @@ def design_grids(results: pd.DataFrame, value: str = "accuracy") -> list[DesignG
     with the grid columns), in the order the designs first appear. Tables of older versions without a ``sampler``
     column are one coverage x stride design."""
     results = results.copy()
-    defaults = {"sampler": "coverage_stride", "anchor": "start", "spacing_unit": "frames", "budget": 0}
+    defaults = {
+        "sampler": "coverage_stride",
+        "anchor": "start",
+        "spacing_unit": "frames",
+        "budget": 0,
+        "prefilter": "none",
+    }
     for column, default in defaults.items():
         results[column] = results[column].fillna(default) if column in results.columns else default
     grids = []
-    for (sampler, anchor, unit), cells in results.groupby(list(DESIGN_COLUMNS), sort=False):
+    for (sampler, anchor, unit, prefilter), cells in results.groupby(list(DESIGN_COLUMNS), sort=False):
         rows, columns = get_sampler(sampler).axes
         wide = cells.pivot_table(index=rows, columns=columns, values=value, aggfunc="first", dropna=False)
-        grids.append(DesignGrid(sampler, anchor, unit, rows, columns, wide.sort_index().sort_index(axis=1)))
+        table = wide.sort_index().sort_index(axis=1)
+        grids.append(DesignGrid(sampler, anchor, unit, rows, columns, table, prefilter))
     return grids

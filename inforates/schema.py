@@ -29,10 +29,12 @@ from .sampling import same_frames_as
 
 PREDICTION_COLUMNS = [
     "model", "video_id", "path", "label", "class_name", "group", "variant", "sampler", "coverage", "stride",
-    "budget", "spacing_unit", "anchor", "pred", "pred_class", "correct", "top5", "p_true", "clip_len", "frames",
-    "too_short", "distinct_frames", "span_frames", "span_seconds", "median_spacing", "fps", "total_frames", "f_hz",
-    "source_video", "segment_start", "views",
+    "budget", "spacing_unit", "anchor", "prefilter", "pred", "pred_class", "correct", "top5", "p_true", "clip_len",
+    "frames", "too_short", "distinct_frames", "span_frames", "span_seconds", "median_spacing", "fps", "total_frames",
+    "f_hz", "f_hz_est", "source_video", "segment_start", "views",
 ]  # fmt: skip
+# Columns newer than some result files, with the value they had before they existed (filled in when read).
+LATER_COLUMNS = {"prefilter": "none", "f_hz_est": float("nan")}
 # views.parquet (multi-view testing): one row per distinct view of a video x cell, plus its single-view clip.
 VIEW_COLUMNS = [
     "model", "video_id", "variant", "clip", "crop", "frames", "pred", "correct", "p_true", "averaged", "single_view",
@@ -43,12 +45,12 @@ FACT_COLUMNS = [
     "same_frames_as",
 ]  # fmt: skip
 RESULT_COLUMNS = [
-    "model", "variant", "sampler", "coverage", "stride", "budget", "spacing_unit", "anchor", "accuracy", "correct",
-    "total", "ci_low", "ci_high", "top5", "mean_class_accuracy", *FACT_COLUMNS, "clips_per_s", "avg_time",
+    "model", "variant", "sampler", "coverage", "stride", "budget", "spacing_unit", "anchor", "prefilter", "accuracy",
+    "correct", "total", "ci_low", "ci_high", "top5", "mean_class_accuracy", *FACT_COLUMNS, "clips_per_s", "avg_time",
 ]  # fmt: skip
 PER_CLASS_COLUMNS = ["class", "coverage", "stride", "accuracy", "n_samples"]
 SKIPPED_COLUMNS = ["path", "stage", "reason"]
-GRID_COLUMNS = ["variant", "sampler", "coverage", "stride", "budget", "spacing_unit", "anchor"]  # names a cell
+GRID_COLUMNS = ["variant", "sampler", "coverage", "stride", "budget", "spacing_unit", "anchor", "prefilter"]  # a cell
 
 # The 2025 study's tables: <model>_temporal_sampling.csv and <model>_per_class.csv (PER_CLASS_COLUMNS).
 REFERENCE_RESULTS_SUFFIX = "_temporal_sampling.csv"
@@ -79,11 +81,30 @@ def add_wilson_columns(table: pd.DataFrame, confidence: float = 0.95) -> pd.Data
     return table
 
 
+def with_later_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every :data:`LATER_COLUMNS` column it lacks (a file written before it existed)."""
+    missing = {column: value for column, value in LATER_COLUMNS.items() if column not in table.columns}
+    return table.assign(**missing) if missing else table
+
+
+def split_prefilters(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(point-sampled rows, prefiltered rows)``: the cells without a temporal prefilter (those of the first
+    prefilter when every cell has one) and the others. The report's grids and tests read the first; the
+    anti-aliasing comparison both."""
+    if "prefilter" not in table.columns or table.empty:
+        return table, table.iloc[:0]
+    primary = "none" if (table["prefilter"] == "none").any() else table["prefilter"].iloc[0]
+    mine = table["prefilter"] == primary
+    return table[mine], table[~mine]
+
+
 def primary_grid(predictions: pd.DataFrame) -> pd.DataFrame:
     """The coverage x stride grid: rows of one sampler/anchor (``coverage_stride``/``start`` when present, else
-    the most frequent pair). Tables without sampler/anchor columns are returned unchanged."""
+    the most frequent pair) and one prefilter (:func:`split_prefilters`). Tables without sampler/anchor columns
+    are returned unchanged."""
     if not {"sampler", "anchor"} <= set(predictions.columns):
         return predictions
+    predictions = split_prefilters(predictions)[0]
     pairs = predictions.groupby(["sampler", "anchor"]).size().sort_values(ascending=False)
     pair = ("coverage_stride", "start") if ("coverage_stride", "start") in pairs.index else pairs.index[0]
     return predictions[(predictions["sampler"] == pair[0]) & (predictions["anchor"] == pair[1])]
@@ -93,7 +114,7 @@ def variant_table(predictions: pd.DataFrame) -> pd.DataFrame:
     """Unique variants with their grid columns, ordered by sampler, anchor, coverage, budget, stride."""
     cols = [c for c in GRID_COLUMNS if c in predictions.columns]
     table = predictions[cols].drop_duplicates("variant")
-    order = [c for c in ("sampler", "anchor", "coverage", "budget", "stride") if c in cols]
+    order = [c for c in ("sampler", "anchor", "prefilter", "coverage", "budget", "stride") if c in cols]
     return table.sort_values(order).reset_index(drop=True)
 
 
@@ -161,6 +182,7 @@ def _variant_frame(variants: Sequence) -> pd.DataFrame:
             "budget": [v.budget or 0 for v in variants],  # 0: the sampler has no budget
             "spacing_unit": [v.spacing_unit for v in variants],
             "anchor": [v.anchor for v in variants],
+            "prefilter": [v.prefilter for v in variants],
         }
     )
 

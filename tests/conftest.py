@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# trackio reads its store's folder once, when imported: every test of a process shares this one (a project each)
+os.environ.setdefault("TRACKIO_DIR", tempfile.mkdtemp(prefix="inforates-trackio-"))
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -263,3 +263,40 @@ def test_rand_augment_training_batch_from_a_real_video_is_the_same_on_every_fram
     with torch.no_grad():
         logits = model(pixel_values=batch["pixel_values"]).logits
     assert logits.shape[0] == 2 and torch.isfinite(logits).all()
+
+
+def test_random_erasing_puts_one_still_box_of_noise_on_a_training_clip(make_video):
+    from inforates.configs import DataArguments, SamplingArguments
+    from inforates.training.trainer import make_collators
+
+    rows = [{"video": str(make_video(f"e{i}.mp4", 40, size=(48, 64), seed=i)), "label": i} for i in range(2)]
+    variant = SamplingVariant(coverage=100, stride=1)
+
+    def batch(prob, seed):
+        collator = VideoCollator(IDENTITY, 8, variant, train=True, seed=seed, clips_per_video=8,
+                                 random_resized_crop=False, horizontal_flip=False, random_erasing_prob=prob)  # fmt: skip
+        return collator(rows)["pixel_values"]
+
+    erased_clips = 0
+    for seed in range(2):
+        plain, erased = batch(0.0, seed), batch(1.0, seed)  # the same windows: erasing draws after the geometry
+        for before, after in zip(plain, erased):
+            changed = (before != after).any(dim=(0, 1))  # (H, W): pixels changed on some frame
+            rows_hit, cols_hit = changed.any(1).nonzero().flatten(), changed.any(0).nonzero().flatten()
+            box = (
+                slice(int(rows_hit.min()), int(rows_hit.max()) + 1),
+                slice(int(cols_hit.min()), int(cols_hit.max()) + 1),
+            )
+            area = changed[box].numel() / changed.numel()
+            assert 0.02 - 0.01 <= area <= 1 / 3 + 0.05, area  # one box of 2 %..33 % of the frame
+            noise = after[:, :, box[0], box[1]]
+            assert torch.equal(noise, noise[:1].expand_as(noise))  # the same box and noise on every frame
+            assert abs(noise.mean().item()) < 0.5 and 0.6 < noise.std().item() < 1.4  # N(0, 1) noise
+            erased_clips += 1
+    assert erased_clips == 32
+    share = sum((batch(0.25, s) != batch(0.0, s)).flatten(1).any(1).float().mean().item() for s in range(6)) / 6
+    assert 0.1 < share < 0.45  # about a quarter of the clips
+
+    data = DataArguments(random_erasing_prob=0.25)
+    train, evaluation = make_collators(IDENTITY, 8, SamplingArguments(), data, seed=0)
+    assert train.random_erasing_prob == 0.25 and evaluation.random_erasing_prob == 0.0  # training clips only

@@ -37,6 +37,7 @@ SOURCE_FILES = {
         "lib/config/defaults.py": "facebookresearch/TimeSformer lib/config/defaults.py (as stored)",
         "lib/models/vit.py": "facebookresearch/TimeSformer lib/models/vit.py (vit_base_patch16_224, as stored)",
         "lib/datasets/decoder.py": "facebookresearch/TimeSformer lib/datasets/decoder.py (as stored)",
+        "lib/datasets/kinetics.py": "facebookresearch/TimeSformer timesformer/datasets/kinetics.py (Kinetics.__getitem__)",
         "README.md": "facebookresearch/TimeSformer README.md (Model Zoo: K400 77.9)",
     },
     "vivit": {
@@ -56,6 +57,8 @@ PUBLISHED = {
         "num_frames": (16, "finetune.sh"),  # --num_frames 16
         "image_size": (224, "finetune.sh"),  # --input_size 224
         "drop_path_rate": (0.2, "finetune.sh"),  # --drop_path 0.2
+        "head_dropout": (0.5, "finetune.sh"),  # --fc_drop_rate 0.5
+        "random_erasing_prob": (0.25, "run_class_finetuning.py"),  # --reprob default
         "crop_min_scale": (0.08, "kinetics.py"),  # _aug_frame scl [0.08, 1.0]
         "crop_max_scale": (1.0, "kinetics.py"),
         "crop_min_aspect": (0.75, "kinetics.py"),  # _aug_frame asp [0.75, 1.3333]
@@ -95,6 +98,8 @@ PUBLISHED = {
         "num_frames": (8, "TimeSformer_divST_8x32_224.yaml"),  # DATA.NUM_FRAMES
         "image_size": (224, "TimeSformer_divST_8x32_224.yaml"),  # DATA.TRAIN_CROP_SIZE
         "drop_path_rate": (0.1, "lib/models/vit.py"),
+        "head_dropout": (0.0, "lib/models/vit.py"),  # forward: head(forward_features(x))
+        "random_erasing_prob": (0.0, "lib/datasets/kinetics.py"),  # no erasing among its augmentations
         "crop_min_scale": (0.37, "TimeSformer_divST_8x32_224.yaml"),  # TRAIN_JITTER_SCALES [256, 320]
         "crop_max_scale": (0.57, "TimeSformer_divST_8x32_224.yaml"),
         "crop_min_aspect": (1.0, "TimeSformer_divST_8x32_224.yaml"),
@@ -131,6 +136,8 @@ PUBLISHED = {
         "num_frames": (32, "vivit_base_k400.py"),
         "image_size": (224, "vivit_base_k400.py"),  # crop_size
         "drop_path_rate": (0.2, "epic_kitchens/vivit_large_factorised_encoder.py"),  # stochastic_droplayer_rate
+        "head_dropout": (0.0, "vivit_base_k400.py"),  # model.dropout_rate 0.
+        "random_erasing_prob": (0.0, "vivit_base_k400.py"),  # augmentation_params: no erasing
         "crop_min_scale": (0.32, "vivit_base_k400.py"),  # min_resize 256, scale_max_factor 1.33
         "crop_max_scale": (0.71, "vivit_base_k400.py"),  # scale_min_factor 0.9
         "crop_min_aspect": (0.68, "vivit_base_k400.py"),
@@ -168,7 +175,8 @@ PUBLISHED = {
 REGULARISERS = (
     "drop_path_rate", "weight_decay", "layer_decay", "mixup_alpha", "cutmix_alpha", "mixup_prob", "mixup_switch_prob",
     "label_smoothing_factor", "ema_decay", "rand_augment", "random_resized_crop", "crop_min_scale", "crop_max_scale",
-    "crop_min_aspect", "crop_max_aspect", "horizontal_flip", "clips_per_video", "max_grad_norm",
+    "crop_min_aspect", "crop_max_aspect", "horizontal_flip", "clips_per_video", "max_grad_norm", "head_dropout",
+    "random_erasing_prob",
 )  # fmt: skip
 
 MODELS = tuple(PUBLISHED)

@@ -88,7 +88,7 @@ def check_inforates(args: list[str], made: Path, capsys) -> None:
 
         assert main(["sample", *rest]) == 0
         assert "indices:" in capsys.readouterr().out
-    elif command in ("train", "evaluate"):
+    elif command in ("train", "evaluate", "bandwidth"):
         check_recipe_args(rest, f"inforates {command}", made)
     elif command == "compare":
         from inforates.commands.compare import make_parser

@@ -369,15 +369,47 @@ def test_checkpoint_with_drop_path_loads_in_plain_transformers(arch, tmp_path):
     x = clips(batch=2, frames=8, size=(32, 32))
     with torch.no_grad():
         torch.testing.assert_close(reloaded.eval()(pixel_values=x).logits, model.eval()(pixel_values=x).logits)
-    recorded = json.loads((Path(tmp_path) / "config.json").read_text())["drop_path_rate"]
-    if arch == "timesformer":  # transformers 5.24 types the field int and refuses a float at load: not recorded
-        assert recorded == 0 and drop_probs(model)["timesformer.encoder.layer.1.drop_path"] == pytest.approx(0.2)
+    saved = json.loads((Path(tmp_path) / "config.json").read_text())
+    if arch == "timesformer":  # transformers types drop_path_rate int and refuses a float: the float goes beside it
+        assert saved["drop_path_rate"] == 0 and saved["stochastic_depth_rate"] == 0.2
+        assert isinstance(reloaded.config.stochastic_depth_rate, float)
     else:
-        assert recorded == 0.2
-        again, _, _ = load_model_for_training(ModelArguments(str(tmp_path)), LABELS, ID2LABEL)
-        assert list(drop_probs(again).values()) == list(drop_probs(model).values())  # unset: the checkpoint's own
-        off, _, _ = load_model_for_training(ModelArguments(str(tmp_path), drop_path_rate=0.0), LABELS, ID2LABEL)
-        assert drop_probs(off) == {} and off.config.drop_path_rate == 0.0
+        assert saved["drop_path_rate"] == 0.2
+    again, _, _ = load_model_for_training(ModelArguments(str(tmp_path)), LABELS, ID2LABEL)
+    assert list(drop_probs(again).values()) == list(drop_probs(model).values())  # unset: the checkpoint's own
+    assert list(drop_probs(again).values())[-1] == pytest.approx(0.2)
+    off, _, _ = load_model_for_training(ModelArguments(str(tmp_path), drop_path_rate=0.0), LABELS, ID2LABEL)
+    assert drop_probs(off) == {}
+
+
+# Dropout before the head
+
+
+@pytest.mark.parametrize("arch", ["timesformer", "videomae", "vivit"])
+def test_head_dropout_drops_the_classifiers_input_while_training_and_is_reloaded(arch, tmp_path):
+    plain, _, _ = load_model_for_training(ModelArguments(f"tiny-{arch}"), LABELS, ID2LABEL)
+    model, settings, _ = load_model_for_training(ModelArguments(f"tiny-{arch}", head_dropout=0.5), LABELS, ID2LABEL)
+    model.load_state_dict(plain.state_dict())
+    assert model.state_dict().keys() == plain.state_dict().keys() and model.config.classifier_dropout == 0.5
+    seen = []
+    model.classifier.register_forward_hook(lambda module, args, out: seen.append(args[0].clone()))
+    x = clips(batch=4, frames=8, size=(32, 32))
+    with torch.no_grad():
+        reference = plain.eval()(pixel_values=x).logits
+        assert torch.equal(model.eval()(pixel_values=x).logits, reference)  # evaluation: no dropout
+        model.train()
+        torch.manual_seed(0)
+        trained = model(pixel_values=x).logits
+    features = seen[-1]  # what the classifier got while training: half the features zeroed, the rest doubled
+    assert 0.4 < (features == 0).float().mean().item() < 0.6 and not torch.allclose(trained, reference)
+    model.save_pretrained(tmp_path)
+    settings.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["classifier_dropout"] == 0.5
+    again, _, _ = load_model_for_training(ModelArguments(str(tmp_path)), LABELS, ID2LABEL)
+    hooks = again.classifier._forward_pre_hooks
+    assert len(hooks) == 1 and again.config.classifier_dropout == 0.5  # unset: the checkpoint's own
+    off, _, _ = load_model_for_training(ModelArguments(str(tmp_path), head_dropout=0.0), LABELS, ID2LABEL)
+    assert not off.classifier._forward_pre_hooks and off.config.classifier_dropout == 0.0
 
 
 def test_drop_path_module_and_unknown_architectures():

@@ -457,15 +457,6 @@ def test_a_pickle_weights_file_refused_by_weights_only_is_one_line(tmp_path):
         load_checkpoint(str(folder))
 
 
-def test_wandb_files_stay_in_the_output_folder(tmp_path, monkeypatch):
-    from inforates.training.launch import keep_tracker_files_in_output_dir
-
-    monkeypatch.delenv("WANDB_DIR", raising=False)
-    recipe = parse_recipe(["--output_dir", str(tmp_path), "--report_to", "wandb", "--use_cpu", "true"])
-    keep_tracker_files_in_output_dir(recipe)
-    assert os.environ["WANDB_DIR"] == str(tmp_path.resolve())
-
-
 def test_enum_fields_refuse_unknown_choices(tmp_path):
     path = tmp_path / "recipe.yaml"
     path.write_text("lr_scheduler_type: cosinus\n")

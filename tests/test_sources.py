@@ -939,3 +939,48 @@ def test_every_registered_source_has_its_module_and_its_docs():
         load = importlib.import_module(f"inforates.data.sources.{name}").load
         assert list(inspect.signature(load).parameters) == ["data_args", "seed", "skip_log"], name
         assert f"## `{name}`" in docs, f"docs/data.md has no section for the {name} source"
+
+
+def test_diving48_clips_are_cut_to_their_annotated_frames_in_training_and_evaluation(tmp_path):
+    from conftest import frame_number
+
+    from inforates.data.collator import VideoCollator
+    from inforates.data.processor import ProcessorSettings
+    from inforates.evaluation.grid import GridCollator
+    from inforates.evaluation.videos import eval_videos
+    from inforates.sampling import SamplingVariant
+
+    total = 60
+    entries = {"train": [], "test": []}
+    for label in range(2):
+        for k, split in enumerate(("train", "train", "test")):
+            name = f"d{label}{k}"
+            window = {"start_frame": 20, "end_frame": 44} if k != 1 else {"start_frame": 0, "end_frame": 500}
+            entries[split].append({"vid_name": name, "label": label, **window})
+            write_video(tmp_path / "rgb" / f"{name}.mp4", numbered_frames(total, 32, 32, seed=k), fps=10.0)
+    for split, rows in entries.items():
+        (tmp_path / f"Diving48_V2_{split}.json").write_text(json.dumps(rows))
+    splits = load_video_dataset(DataArguments(dataset_source="diving48", dataset_dir=str(tmp_path)), seed=0)
+    rows = list(splits["train"]) + list(splits["validation"]) + list(splits["test"])
+    assert {(r["video_id"], r["start_frame"], r["end_frame"]) for r in rows} >= {("d00", 20, 44), ("d01", 0, 500)}
+
+    identity = ProcessorSettings(image_mean=0.0, image_std=1.0, shortest_edge=None, crop_size=None, rescale_factor=1)
+    collator = VideoCollator(identity, 8, SamplingVariant(coverage=100, stride=1), train=True, clips_per_video=4,
+                             random_resized_crop=False, horizontal_flip=False)  # fmt: skip
+    for row in rows:
+        batch = collator([row])["pixel_values"]
+        seen = {frame_number(frame.numpy(), total) for clip in batch for frame in clip}
+        low, high = (20, 43) if row["start_frame"] == 20 else (0, total - 1)  # an end past the video: its last frame
+        assert low <= min(seen) and max(seen) <= high, (row["video_id"], sorted(seen))
+
+    videos = eval_videos(splits["test"])
+    assert videos.segments(0, len(videos)) == [(20, 24), (20, 24)]
+    grid = GridCollator([SamplingVariant(coverage=100, stride=1), SamplingVariant(coverage=50, stride=2)], 8,
+                        identity, seed=0)  # fmt: skip
+    clips, frames, _ = grid.video_clips(videos.values(0, 1)[0], videos.table["video_id"][0], videos.segments(0, 1)[0])
+    assert frames == 24  # the cells' facts are the annotated frames'
+    full = [frame_number(f.numpy(), total) for f in clips[0]]
+    assert full == [20 + i for i in SamplingVariant(coverage=100, stride=1).indices(24, 8)]
+    whole = eval_videos(splits["train"].remove_columns(["start_frame", "end_frame"]))
+    assert set(whole.segments(0, len(whole))) == {None}  # sources without annotations: whole videos
+    assert videos.digest() != eval_videos(splits["test"].remove_columns(["start_frame", "end_frame"])).digest()

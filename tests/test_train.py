@@ -172,7 +172,8 @@ def test_every_fine_tuning_key_trains_together_and_is_recorded(synth, tmp_path):
         "layer_decay": "0.75", "mixup_alpha": "0.8", "cutmix_alpha": "1.0", "mixup_prob": "1.0",
         "mixup_switch_prob": "0.5", "label_smoothing_factor": "0.1", "drop_path_rate": "0.1", "ema_decay": "0.9",
         "rand_augment": "rand-m7-n4-mstd0.5-inc1", "crop_min_scale": "0.08", "crop_max_scale": "1.0",
-        "crop_min_aspect": "0.75", "crop_max_aspect": "1.3333", "clips_per_video": "2",
+        "crop_min_aspect": "0.75", "crop_max_aspect": "1.3333", "clips_per_video": "2", "head_dropout": "0.5",
+        "random_erasing_prob": "0.25",
     }  # fmt: skip
     extra = [word for key, value in keys.items() for word in (f"--{key}", value)]
     out = run(synth, tmp_path / "run", "--max_steps", "2", "--load_best_model_at_end", "false", *extra)
@@ -184,6 +185,6 @@ def test_every_fine_tuning_key_trains_together_and_is_recorded(synth, tmp_path):
         assert str(saved[key]) == value or saved[key] == pytest.approx(float(value)), key
     assert json.loads((out / "eval_results.json").read_text())["eval_ema_decay"] == 0.9
     model, info = AutoModelForVideoClassification.from_pretrained(out, output_loading_info=True)
-    assert model.config.drop_path_rate == 0.1
+    assert model.config.drop_path_rate == 0.1 and model.config.classifier_dropout == 0.5
     assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
     assert all(torch.isfinite(w).all() for w in load_file(out / "model.safetensors").values())

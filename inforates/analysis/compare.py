@@ -18,7 +18,10 @@ import hashlib
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from ..files import OUTPUTS_MANIFEST, OwnedOutputs, file_problem, file_record, read_json, write_json
+from ..trackers import TRACKER_FOLDERS
 from .entry import Analysis
 from .inputs import ModelRun
 from .outputs import make_figures, write_outputs
@@ -51,6 +54,24 @@ def inputs_record(runs: list[ModelRun], **options) -> dict:
                                   "analysis": analysis_digest()}, default=str))  # fmt: skip
 
 
+def with_bandwidth(runs: list[ModelRun], path: str | Path) -> list[ModelRun]:
+    """``runs`` whose predictions lacking ``f_hz_est`` take each video's ``f_hz`` from the ``bandwidth.csv`` at
+    ``path`` (``inforates bandwidth``; a segment takes its video's)."""
+    from ..bandwidth.run import read_bandwidth
+
+    estimates = read_bandwidth(path).drop_duplicates("video_id").set_index("video_id")["f_hz"]
+    for run in runs:
+        for key in ("predictions", "prefiltered"):
+            table = getattr(run, key)
+            if table is None:
+                continue
+            source = table["source_video"] if "source_video" in table.columns else table["video_id"]
+            known = table["f_hz_est"] if "f_hz_est" in table.columns else float("nan")
+            setattr(run, key, table.assign(f_hz_est=pd.Series(known, index=table.index).fillna(
+                source.astype(str).map(estimates).astype(float))))  # fmt: skip
+    return runs
+
+
 def finished_comparison(out: Path, inputs: dict) -> Analysis | None:
     """The comparison in ``out`` when it compared exactly ``inputs`` and every file it wrote is whole."""
     record = read_json(out / INPUTS_FILE)
@@ -78,6 +99,7 @@ def compare(
     margin: float = 0.02,
     nyquist_exclude: dict[str, str] | None = None,
     overwrite: bool = False,
+    bandwidth: str | Path | None = None,
     **owned,
 ) -> Analysis:
     """Analyse, write tables, draw figures and write ``report.md`` into ``out``; returns the analysis.
@@ -88,11 +110,15 @@ def compare(
     and returned (its ``statistical`` and ``multimodel`` sections; ``reused`` in ``extras``)."""
     options = {"protocol": protocol, "formats": list(formats), "n_boot": n_boot, "seed": seed, "margin": margin,
                "nyquist_exclude": nyquist_exclude or {}}  # fmt: skip
+    if bandwidth is not None:
+        runs = with_bandwidth(runs, bandwidth)
+        options["bandwidth"] = file_record(bandwidth)["sha256"]
     inputs = inputs_record(runs, **options)
     if (done := finished_comparison(Path(out), inputs)) is not None:
         done.extras["reused"] = True
         print(f"{out}: this comparison is already there, of the same inputs and options (unchanged)", flush=True)
         return done
+    owned["others"] = (*owned.get("others", ()), *TRACKER_FOLDERS)  # `compare --report_to`'s run folders
     with OwnedOutputs(out, overwrite, **owned) as staging:
         analysis = analyse(runs, protocol, n_boot, seed, margin, nyquist_exclude)
         write_outputs(analysis, staging)

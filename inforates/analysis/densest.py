@@ -1,7 +1,9 @@
 """The densest cell of one model's grid: the one reference every summary of "accuracy at full information" uses.
 
-    >>> densest_cell(pd.read_csv("outputs/demo/eval/videomae/results.csv"))
-    'd1_k8'
+    >>> cells = pd.DataFrame({"variant": ["cov50_s1", "cov100_s2", "cov100_s1"], "distinct_frames": [8, 8, 8],
+    ...                       "stride": [1, 2, 1], "coverage": [50, 100, 100], "total": [40, 40, 40]})
+    >>> densest_cell(cells)
+    'cov100_s1'
 
 It reads a ``results.csv`` (the cells' facts: ``distinct_frames``, ``spacing_frames``), so it names the cell that
 really showed the most: ``d1_k8`` on the demo's spacing x budget design, ``cov100_s1`` on the 2025 coverage x

@@ -36,6 +36,11 @@ GLOSSARY: dict[str, str] = {
     "to keep the test honest when it is not. 0/1 outcomes violate it often.",
     "partial eta2": "Partial eta squared: the share of an effect's and its error's variation that the effect "
     "explains (0-1); with many videos even tiny effects are significant, so read this.",
+    "predicted limit": "Predicted limit: where a video's own motion frequency f says sampling starts to alias it, "
+    "at x = f x spacing / fps = 0.5 turns per step (the spacing fps / (2 f)); f is the benchmark's metadata or "
+    "the estimate of `inforates bandwidth` (docs/bandwidth.md).",
+    "prefilter": "Prefilter: a temporal low-pass before subsampling; `box` makes each sampled frame the mean of "
+    "the frames in its spacing window, `triangle` a weighted mean over twice the window.",
     "GEE": "GEE (generalised estimating equations): a logistic regression whose standard errors allow the clips of "
     "one video (or group) to be correlated; odds ratios say how the odds of a correct prediction change per unit "
     "of a predictor, the others held fixed.",

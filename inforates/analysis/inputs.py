@@ -16,14 +16,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema import REFERENCE_RESULTS_SUFFIX, per_class_table, primary_grid, results_table, scored
+from ..schema import (
+    REFERENCE_RESULTS_SUFFIX,
+    per_class_table,
+    primary_grid,
+    results_table,
+    scored,
+    split_prefilters,
+    with_later_columns,
+)
 from .reference_tables import is_reference_folder, read_reference_folder
 
 
 @dataclass
 class ModelRun:
-    """One model's results: ``predictions`` (None for the 2025 tables; the scored rows of every cell), ``results``
-    (every cell, with its facts) and ``per_class``. ``tested`` is what the tests that count cells use."""
+    """One model's results: ``predictions`` (None for the 2025 tables; the scored rows of every point-sampled
+    cell), ``results`` (every such cell, with its facts) and ``per_class``; ``prefiltered`` the scored rows of the
+    cells evaluated with a temporal prefilter besides (:func:`~inforates.schema.split_prefilters`). ``tested`` is
+    what the tests that count cells use."""
 
     name: str
     source: Path
@@ -31,6 +41,7 @@ class ModelRun:
     per_class: pd.DataFrame | None = None
     predictions: pd.DataFrame | None = None
     info: dict = field(default_factory=dict)
+    prefiltered: pd.DataFrame | None = None
 
     @property
     def kind(self) -> str:
@@ -61,20 +72,24 @@ def load_run_dir(path: str | Path) -> list[ModelRun]:
     if predictions is None:
         if results is None:
             raise FileNotFoundError(f"{path}: neither predictions.parquet nor results.csv")
+        results = split_prefilters(results)[0]
         results = results.assign(model=results["model"] if "model" in results else fallback)
         name = str(results["model"].iloc[0])
         per_class = per_class.assign(model=name) if per_class is not None else None
         return [ModelRun(name, path, results, per_class, None, info)]
     if "model" not in predictions.columns or predictions["model"].isna().all():
         predictions = predictions.assign(model=fallback)
-    predictions = predictions.assign(
+    predictions = with_later_columns(predictions).assign(
         model=predictions["model"].astype(str), correct=predictions["correct"].astype(bool)
     )
     runs = []
-    for name, pred in predictions.groupby("model", sort=False):
-        pred = pred.reset_index(drop=True)
+    for name, both in predictions.groupby("model", sort=False):
+        pred, filtered = (part.reset_index(drop=True) for part in split_prefilters(both))
         # Derived from the predictions (primary coverage x stride grid), so every table agrees with them.
-        runs.append(ModelRun(str(name), path, results_table(pred), per_class_table(pred), scored(pred), info))
+        filtered = scored(filtered) if len(filtered) else None
+        runs.append(
+            ModelRun(str(name), path, results_table(pred), per_class_table(pred), scored(pred), info, filtered)
+        )
     return runs
 
 

@@ -69,7 +69,7 @@ def _per_video(table: pd.DataFrame) -> pd.DataFrame:
     return per_video[["below", "above"]].dropna()
 
 
-def _paired_contrast(pairs: pd.DataFrame, n_boot: int, seed: int) -> dict:
+def paired_contrast(pairs: pd.DataFrame, n_boot: int, seed: int) -> dict:
     """The within-video contrast with the video as unit: each video's direction accuracy below and past the limit,
     averaged over the models that saw it (a video counts once however many models are pooled); the mean paired
     difference with a cluster-bootstrap CI (clusters resampled) and a Wilcoxon signed-rank test on the clusters'
@@ -154,7 +154,7 @@ def nyquist_check(
     acc_low = float(low["direction_correct"].mean()) if len(low) else math.nan
     acc_high = float(high["direction_correct"].mean()) if len(high) else math.nan
     pairs = _per_video(table[table["band"] != ""])
-    paired = _paired_contrast(pairs, n_boot, seed)
+    paired = paired_contrast(pairs, n_boot, seed)
     per_model = {
         str(model): {
             "below": float(rows["below"].mean()),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .entries_accuracy import ACCURACY, BEST, DENSEST
+from .entries_bandwidth import ANTIALIAS, PREDICTED_LIMIT
 from .entries_confusion import CONFUSION
 from .entries_facts import CELL_FACTS
 from .entries_paired import (
@@ -50,6 +51,8 @@ ENTRIES: tuple[Entry, ...] = (
     LOGISTIC,
     FRIEDMAN_MODELS,
     NYQUIST,
+    PREDICTED_LIMIT,
+    ANTIALIAS,
     PAPER,
     SUMMARY,
     RANKING,
@@ -62,6 +65,8 @@ ENTRIES: tuple[Entry, ...] = (
 REPORT_ORDER = (
     "densest",
     "nyquist_check",
+    "predicted_limit",
+    "antialias",
     "accuracy_by_variant",
     "ranking",
     "rm_anova",

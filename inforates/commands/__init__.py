@@ -19,10 +19,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("inforates.commands.synth", "generate the synthetic rotating-shape aliasing benchmark"),
     "train": ("inforates.commands.train", "fine-tune a video model from a recipe"),
     "evaluate": ("inforates.commands.evaluate", "evaluate checkpoints over the sampling grid"),
+    "bandwidth": ("inforates.commands.bandwidth", "measure every video's temporal bandwidth (bandwidth.csv)"),
     "compare": ("inforates.commands.compare", "statistics, plots and a report across evaluation runs"),
     "study": ("inforates.commands.study", "train, evaluate and compare several recipes in one command"),
     "demo": ("inforates.commands.demo", "the whole pipeline on the synthetic benchmark, CPU-sized"),
     "pretrain-demo": ("inforates.commands.pretrain_demo", "pretrain the demo's tiny checkpoints on another task"),
     "push": ("inforates.commands.push", "push a trained run (and its evaluated grid) to the Hub with its card"),
+    "recipes": ("inforates.commands.recipes", "list the shipped recipes, or copy one out to edit"),
     "doctor": ("inforates.commands.doctor", "check this machine (and a recipe) before a long run"),
 }

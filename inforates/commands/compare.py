@@ -3,6 +3,8 @@
     inforates compare --runs outputs/demo/eval --out outputs/demo/compare
     inforates compare --runs eval/videomae eval/vivit --out compare --protocol both --formats png,svg
     inforates compare --runs tests/data/reference/inforates-2025/ucf101 --out compare/ucf101-2025
+    inforates compare --runs outputs/eval --out compare/limits --bandwidth outputs/run/bandwidth.csv
+    WANDB_MODE=offline inforates compare --runs outputs/demo/eval --out compare/demo --report_to wandb trackio
     python -m inforates.compare --runs outputs/demo/eval --out outputs/demo/compare
 
 ``--runs`` takes evaluation run directories (``predictions.parquet``, ``results.csv``, ``per_class.csv``,
@@ -25,6 +27,7 @@ from .arguments import CommandParser, add_n_boot, non_negative
 def make_parser() -> argparse.ArgumentParser:
     from ..analysis.compare import FORMATS
     from ..analysis.entry import PROTOCOLS
+    from ..trackers import TRACKERS
 
     parser = CommandParser(
         prog="inforates compare",
@@ -63,12 +66,23 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="MODEL",
         help="models left out of the synthetic benchmark's pooled Nyquist check",
     )
+    parser.add_argument(
+        "--bandwidth",
+        metavar="CSV",
+        help="a bandwidth.csv (inforates bandwidth) for runs evaluated without one: each video's predicted limit",
+    )
+    parser.add_argument("--report_to", nargs="+", default=[], metavar="TRACKER",
+                        help=f"log the tables, figures and report to {', '.join(TRACKERS)} (default: none)")  # fmt: skip
+    parser.add_argument("--project", help="the trackers' project (default: WANDB_PROJECT, else huggingface)")
+    parser.add_argument("--run_name", help="the trackers' run name (default: the --out folder's name)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     from ..analysis.compare import FORMATS, compare
     from ..analysis.inputs import load_runs
+    from ..analysis.tracking import log_comparison
+    from ..trackers import TRACKERS, requested_trackers
 
     parser = make_parser()
     args = parser.parse_args(argv)
@@ -89,9 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     if unknown_models:
         parser.error(f"--nyquist_exclude: no run named {', '.join(unknown_models)}; the runs are {', '.join(names)}")
     exclude = {model: "left out with --nyquist_exclude" for model in args.nyquist_exclude}
-    analysis = compare(
-        runs, args.out, args.protocol, formats, args.n_boot, args.seed, args.margin, exclude, args.overwrite
-    )
+    unknown_trackers = [t for t in args.report_to if t not in (*TRACKERS, "none")]
+    if unknown_trackers:
+        parser.error(f"--report_to: unknown {unknown_trackers}; choose from {', '.join(TRACKERS)}, or none")
+    if args.bandwidth and not Path(args.bandwidth).is_file():
+        parser.error(f"--bandwidth {args.bandwidth}: no such file; make it with `inforates bandwidth --config ...`")
+    analysis = compare(runs, args.out, args.protocol, formats, args.n_boot, args.seed, args.margin, exclude,
+                       args.overwrite, args.bandwidth)  # fmt: skip
     print(
         f"compared {len(runs)} model(s): {', '.join(r.name for r in runs)} "
         f"({sum(r.kind == 'predictions' for r in runs)} with per-video predictions)"
@@ -104,5 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     for item in analysis.skipped:
         print(f"skipped: {item['analysis']}: {item['reason']}")
+    if analysis.extras.get("reused") and requested_trackers(args.report_to):
+        print("not logged again: the trackers got this comparison when it was made")
+    elif log_comparison(args.out, args.report_to, args.project, args.run_name):
+        print(f"logged to {', '.join(requested_trackers(args.report_to))}")
     print(f"report: {Path(args.out) / 'report.md'} ({time.perf_counter() - start:.1f} s)")
     return 0

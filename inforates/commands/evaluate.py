@@ -6,7 +6,8 @@
     inforates evaluate --config recipes/demo/videomae.yaml --max_eval_videos 50
     accelerate launch --multi_gpu --num_processes 2 -m inforates.evaluate --config recipes/demo/videomae.yaml
 
-Parsing only: :func:`inforates.evaluation.run.evaluate` does the work (docs/evaluation.md).
+Parsing only: :func:`inforates.evaluation.run.evaluate` does the work (docs/evaluation.md); with ``report_to``
+each evaluation it runs is logged to the trackers (:mod:`inforates.analysis.tracking`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from ..configs import parse_recipe
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..analysis.tracking import evaluation_logger
     from ..evaluation.run import evaluate
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    evaluate(parse_recipe(argv, prog="inforates evaluate"), command=argv)
+    recipe = parse_recipe(argv, prog="inforates evaluate")
+    evaluate(recipe, command=argv, on_evaluated=evaluation_logger(recipe))
     return 0

@@ -58,6 +58,11 @@ class DataArguments:
         metadata={"help": "RandAugment when training, as m<magnitude>-n<ops>[-mstd<std>][-inc1] (VideoMAE: "
                           "rand-m7-n4-mstd0.5-inc1); the same operations and magnitudes on every frame of a clip."},
     )  # fmt: skip
+    random_erasing_prob: float = field(
+        default=0.0,
+        metadata={"help": "Probability of erasing one random box of a training clip (the same box on every frame) "
+                          "with noise, after normalisation (VideoMAE: 0.25)."},
+    )  # fmt: skip
     clips_per_video: int = field(
         default=1,
         metadata={"help": "Training clips per decoded video (repeated augmentation); a batch holds batch x this."},
@@ -92,6 +97,7 @@ class DataArguments:
                 parse_rand_augment(self.rand_augment)
             except ValueError as err:
                 fail("rand_augment", self.rand_augment, str(err))
+        check_range("random_erasing_prob", self.random_erasing_prob, 0, 1, "[]")
         if self.clips_per_video < 1:
             fail("clips_per_video", self.clips_per_video, "must be >= 1")
         if self.decoded_cache_mb < 0:

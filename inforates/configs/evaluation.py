@@ -40,6 +40,15 @@ class EvaluationArguments:
                           "short-side resize); logits averaged with the temporal views."},
     )  # fmt: skip
 
+    bandwidth_file: str | None = field(
+        default=None,
+        metadata={"help": "A bandwidth.csv (inforates bandwidth) whose f_hz each prediction carries as f_hz_est; "
+                          "default: <output_dir>/bandwidth.csv when it exists."},
+    )  # fmt: skip
+    bandwidth_max_frames: int = field(
+        default=128, metadata={"help": "inforates bandwidth: frames of each video (from its start) it measures."}
+    )
+
     @property
     def views(self) -> int:
         """Views per cell asked for (``test_clips x test_crops``; identical ones are computed once)."""
@@ -56,3 +65,5 @@ class EvaluationArguments:
             fail("max_eval_videos", self.max_eval_videos, "must be >= 1 (or unset for all)")
         if self.eval_shard_size < 1:
             fail("eval_shard_size", self.eval_shard_size, "must be >= 1")
+        if self.bandwidth_max_frames < 8:
+            fail("bandwidth_max_frames", self.bandwidth_max_frames, "a frequency needs at least 8 frames")

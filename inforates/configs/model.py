@@ -29,6 +29,11 @@ class ModelArguments:
         metadata={"help": "Stochastic depth: the last encoder layer's drop rate, rising linearly from 0 at the first "
                           "(TimeSformer's config key; a wrapper for VideoMAE and ViViT). Default: the checkpoint's."},
     )  # fmt: skip
+    head_dropout: float | None = field(
+        default=None,
+        metadata={"help": "Dropout on the classifier's input features when training (VideoMAE: --fc_drop_rate 0.5). "
+                          "Default: the checkpoint's (config.classifier_dropout), else none."},
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         if self.model_name_or_path is not None:
@@ -41,4 +46,5 @@ class ModelArguments:
         if self.image_size is not None and self.image_size < 1:
             fail("image_size", self.image_size, "must be >= 1")
         check_range("drop_path_rate", self.drop_path_rate, 0, 1, "[)")
+        check_range("head_dropout", self.head_dropout, 0, 1, "[)")
         check_choice("attn_implementation", self.attn_implementation, ("auto", "sdpa", "eager"))

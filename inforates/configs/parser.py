@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from transformers import HfArgumentParser
 
 from ..errors import RecipeError
+from ..recipe_catalog import resolve_recipe
 from ..recipe_values import coerce_value, escape_help, load_recipe_yaml
 from .data import DataArguments
 from .evaluation import EvaluationArguments
@@ -97,6 +98,8 @@ class RecipeParser(HfArgumentParser):
         self.add_argument("--config", default=None, help="YAML recipe whose keys become the defaults.")
         for action in self._actions:
             action.help = escape_help(action.help)  # "Coverage % of ..." must not break --help
+            if action.dest == "report_to":  # a list, as in a recipe: --report_to wandb trackio
+                action.nargs = "+"
 
     def _apply_config(self, config: dict[str, Any], lines: dict[str, int], path: str) -> None:
         by_dest: dict[str, list[argparse.Action]] = {}  # a bool field has two actions: --x and --no_x
@@ -138,6 +141,7 @@ class RecipeParser(HfArgumentParser):
         pre.add_argument("--config", default=None)
         known, _ = pre.parse_known_args(args)
         if known.config:
+            known.config = resolve_recipe(known.config)
             config, lines = load_recipe_yaml(known.config)
             self._apply_config(config, lines, known.config)
         where = f"{known.config}: " if known.config else ""

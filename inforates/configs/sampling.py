@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ..sampling import (
     ANCHORS,
     DEFAULT_COVERAGES,
     DEFAULT_STRIDES,
+    PREFILTERS,
     SAMPLERS,
     SPACING_UNITS,
     SamplingVariant,
@@ -59,9 +61,24 @@ class SamplingArguments:
     )
     validation_coverage: float = field(default=100.0, metadata={"help": "Coverage % of validation clips."})
     validation_stride: float = field(default=1, metadata={"help": "Stride (spacing) of validation clips."})
+    prefilter: str = field(
+        default="none",
+        metadata={"help": f"Temporal anti-aliasing of training and validation clips (and of the evaluation grid "
+                          f"unless eval_prefilters): {', '.join(PREFILTERS)}; box averages the frames of each "
+                          "sample's spacing window into it (docs/bandwidth.md)."},
+    )  # fmt: skip
+    eval_prefilters: list[str] = field(
+        default_factory=list,
+        metadata={"help": "Prefilters the evaluation grid is crossed with, e.g. [none, box] (default: [prefilter])."},
+    )
 
     def __post_init__(self) -> None:
         check_choice("sampler", self.sampler, tuple(SAMPLERS))
+        check_choice("prefilter", self.prefilter, PREFILTERS)
+        for name in self.eval_prefilters:
+            check_choice("eval_prefilters", name, PREFILTERS)
+        if len(set(self.eval_prefilters)) != len(self.eval_prefilters):
+            fail("eval_prefilters", self.eval_prefilters, "each prefilter once")
         check_choice("spacing_unit", self.spacing_unit, SPACING_UNITS)
         if self.anchor is not None:
             check_choice("anchor", self.anchor, ANCHORS)
@@ -113,13 +130,14 @@ class SamplingArguments:
         for name in self.eval_samplers or [self.sampler]:
             steps = self.spacings if SAMPLERS[name].takes_budget else self.strides
             grid += build_grid(self.coverages, steps, name, self.anchor, self.budgets, self.spacing_unit)
-        return grid
+        prefilters = self.eval_prefilters or [self.prefilter]
+        return [dataclasses.replace(variant, prefilter=p) for p in prefilters for variant in grid]
 
     def train_variants(self) -> list[SamplingVariant]:
         """The training clips' variants (random anchor); spacing_budget ones take the largest budget."""
         budget = max(self.budgets) if SAMPLERS[self.sampler].takes_budget else None
         return [
-            SamplingVariant(coverage, stride, self.sampler, "random", budget, self.spacing_unit)
+            SamplingVariant(coverage, stride, self.sampler, "random", budget, self.spacing_unit, self.prefilter)
             for coverage in self.train_coverage
             for stride in self.train_stride
         ]
@@ -129,5 +147,11 @@ class SamplingArguments:
         anchor = self.anchor if self.anchor != "random" else "center"
         budget = max(self.budgets) if SAMPLERS[self.sampler].takes_budget else None
         return SamplingVariant(
-            self.validation_coverage, self.validation_stride, self.sampler, anchor, budget, self.spacing_unit
+            self.validation_coverage,
+            self.validation_stride,
+            self.sampler,
+            anchor,
+            budget,
+            self.spacing_unit,
+            self.prefilter,
         )

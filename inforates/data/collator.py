@@ -9,7 +9,8 @@ Pass it to the ``Trainer`` as ``data_collator`` (with ``remove_unused_columns=Fa
 Training clips take the variant's coverage and stride with the window placed at random (``anchor="random"``) and
 are augmented in VideoMAE's order: RandAugment (``rand_augment="rand-m7-n4-mstd0.5-inc1"``, off by default) on the
 decoded clip, a random resized crop (area ``min_scale``..``max_scale``, width/height ``min_aspect``..``max_aspect``),
-a horizontal flip; one draw per clip, the same on every frame (docs/training.md, "Clip augmentation"). Given several
+a horizontal flip, then on the normalised clip random erasing (``random_erasing_prob``, off by default); one draw per
+clip, the same on every frame (docs/training.md, "Clip augmentation"). Given several
 variants, each training clip draws one (temporal-sampling augmentation).
 ``clips_per_video > 1`` takes that many training clips from one decode of each video (repeated augmentation, as
 VideoMAE's fine-tuning does), so a batch holds ``len(rows) * clips_per_video`` clips. ``cache_mb > 0`` keeps
@@ -37,7 +38,8 @@ from .frame_cache import FrameCache
 from .processor import ProcessorSettings
 from .rand_augment import RandAugment
 from .skips import SkipLog
-from .transforms import check_crop, eval_geometry, to_pixel_values, train_geometry
+from .sources.common import annotated_window
+from .transforms import check_crop, eval_geometry, random_erasing, to_pixel_values, train_geometry, weighted_frames
 
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ class VideoCollator:
         min_aspect: float = 3 / 4,
         max_aspect: float = 4 / 3,
         rand_augment: str | RandAugment | None = None,
+        random_erasing_prob: float = 0.0,
         refill: Sequence[dict[str, Any]] | None = None,
     ):
         if int(clip_len) != clip_len or clip_len < 1:
@@ -90,6 +93,7 @@ class VideoCollator:
         self.max_aspect = max_aspect
         self.horizontal_flip = horizontal_flip
         self.rand_augment = RandAugment(rand_augment) if isinstance(rand_augment, str) else rand_augment
+        self.random_erasing_prob = float(random_erasing_prob) if train else 0.0
         self.skip_log = skip_log
         self.video_column = video_column
         self.label_column = label_column
@@ -116,31 +120,54 @@ class VideoCollator:
                 "set label_column, and keep remove_unused_columns=False"
             ) from None
 
-    def _clips(self, value: Any, rng: np.random.Generator | None, video_id: str | None) -> list[torch.Tensor]:
-        """The video's clip (``clips_per_video`` of them when training), decoded in one pass."""
+    def _clips(
+        self, value: Any, rng: np.random.Generator | None, video_id: str | None, window=(None, None)
+    ) -> list[torch.Tensor]:
+        """The video's clip (``clips_per_video`` of them when training), decoded in one pass, from its annotated
+        frames (``window``: the row's ``start_frame``, ``end_frame``; the whole video without them); a prefiltered
+        variant's frames are each the weighted mean of the decoded frames around them."""
         if self.cache is not None:
             frames, fps = self.cache.read(value)
+            first, count = self._window(window, len(frames), video_source(value))
+            frames = frames[first : first + count]
             key = video_id if video_id is not None else video_source(value)
-            return [frames[torch.from_numpy(i)] for i in self._indices(key, len(frames), fps, rng)]
+            picks = self._indices(key, len(frames), fps, rng)
+            plans = [variant.frame_weights(indices, len(frames)) for indices, variant in picks]
+            return [weighted_frames(frames[torch.from_numpy(sources)], weights) for sources, weights in plans]
         with open_video(value) as video:
+            first, count = self._window(window, video.total_frames, video.path)
             key = video_id if video_id is not None else video.path
-            indices = self._indices(key, video.total_frames, video.fps, rng)
-            return list(video.get(np.concatenate(indices)).split(self.clip_len))
+            picks = self._indices(key, count, video.fps, rng)
+            if all(variant.prefilter == "none" for _, variant in picks):
+                indices = np.concatenate([indices for indices, _ in picks])
+                return list(video.get(indices + first).split(self.clip_len))
+            plans = [variant.frame_weights(indices, count) for indices, variant in picks]
+            union = np.unique(np.concatenate([sources for sources, _ in plans]))
+            frames = video.get(union + first)
+            return [weighted_frames(frames[np.searchsorted(union, s)], w) for s, w in plans]
+
+    @staticmethod
+    def _window(window, total_frames: int, path: str) -> tuple[int, int]:
+        try:
+            return annotated_window(*window, total_frames)
+        except ValueError as err:
+            raise VideoDecodeError(path, "metadata", str(err)) from None
 
     def _indices(
         self, video_id: str, total_frames: int, fps: float, rng: np.random.Generator | None
-    ) -> list[np.ndarray]:
-        """Frame indices of each clip to take from the video ``video_id`` (its path where rows have no id). A video
-        too short for a ``spacing_budget`` variant gets the largest spacing that fits (``fit``): training and
-        validation clips are never left out; the evaluation grid leaves such videos out of the cell instead."""
+    ) -> list[tuple[np.ndarray, SamplingVariant]]:
+        """Frame indices of each clip to take from the video ``video_id`` (its path where rows have no id), with
+        the variant that drew them. A video too short for a ``spacing_budget`` variant gets the largest spacing
+        that fits (``fit``): training and validation clips are never left out; the evaluation grid leaves such
+        videos out of the cell instead."""
         if not self.train:  # a random anchor at evaluation time is drawn per video, the same in every run
             rng = video_rng(self.seed, video_id)
-            return [self.variant.indices(total_frames, self.clip_len, rng=rng, fps=fps, fit=True)]
-        indices = []
+            return [(self.variant.indices(total_frames, self.clip_len, rng=rng, fps=fps, fit=True), self.variant)]
+        picks = []
         for _ in range(self.clips_per_video):
             variant = self.variants[rng.integers(len(self.variants))] if len(self.variants) > 1 else self.variant
-            indices.append(variant.indices(total_frames, self.clip_len, rng=rng, fps=fps, fit=True))
-        return indices
+            picks.append((variant.indices(total_frames, self.clip_len, rng=rng, fps=fps, fit=True), variant))
+        return picks
 
     def __call__(self, rows: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
         if len(rows) == 0:
@@ -157,6 +184,9 @@ class VideoCollator:
             raise VideoDecodeError(first.path, first.stage, first.reason + others) from first
         # stacked as uint8 and converted once: the same values as eval/train_transform, a quarter of the copying
         pixels = to_pixel_values(torch.stack(pixel_values), self.settings)
+        if self.random_erasing_prob > 0:  # on normalised pixels, as VideoMAE: the noise is N(0, 1) there
+            for clip in pixels:
+                random_erasing(clip, self.random_erasing_prob, generator)
         return {"pixel_values": pixels, "labels": torch.tensor(labels, dtype=torch.int64)}
 
     def _add(self, row, rng, generator, pixel_values: list, labels: list, errors: list) -> bool:
@@ -168,7 +198,9 @@ class VideoCollator:
             )
         label = self._label(row)
         try:
-            clips = self._clips(row[self.video_column], rng, row.get("video_id"))
+            clips = self._clips(
+                row[self.video_column], rng, row.get("video_id"), (row.get("start_frame"), row.get("end_frame"))
+            )
         except VideoDecodeError as err:
             errors.append(err)
             self._broken.add(str(err.path))

@@ -109,9 +109,18 @@ class VideoReader:
     """Frames of one video by index, decoded with torchcodec (one decoder per reader, never shared).
 
     ``data`` decodes embedded bytes instead of reading ``path`` (which then only names the video in errors).
+    ``shrink_to`` has the decoder itself scale frames down to about that many pixels on their short side (never
+    up): a whole clip of a large video then fits in memory at a fraction of the cost.
     """
 
-    def __init__(self, path: str | os.PathLike, seek_mode: str = "exact", num_threads: int = 1, data=None):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        seek_mode: str = "exact",
+        num_threads: int = 1,
+        data=None,
+        shrink_to: int | None = None,
+    ):
         from torchcodec.decoders import VideoDecoder
 
         self.path = os.fspath(path)
@@ -137,6 +146,13 @@ class VideoReader:
         fps = metadata.average_fps
         self.fps = float(fps) if fps else float("nan")
         self.height, self.width = metadata.height, metadata.width
+        if shrink_to and self.height and self.width and min(self.height, self.width) > shrink_to:
+            from torchcodec.transforms import Resize
+
+            scale = shrink_to / min(self.height, self.width)
+            size = (max(1, round(self.height * scale)), max(1, round(self.width * scale)))
+            self._decoder = VideoDecoder(self.path if data is None else data, seek_mode=seek_mode,
+                                         num_ffmpeg_threads=num_threads, transforms=[Resize(size)])  # fmt: skip
 
     def get(self, indices) -> torch.Tensor:
         """uint8 frames ``(len(indices), 3, H, W)`` in the order given; each distinct frame is decoded once."""

@@ -38,6 +38,22 @@ __all__ = [
 # --- transforms ----------------------------------------------------------------------------------------------------
 
 
+def weighted_frames(frames: torch.Tensor, weights) -> torch.Tensor:
+    """``(T, C, H, W)`` frames each a weighted sum of ``frames`` (``(S, C, H, W)``) with ``weights`` ``(T, S)``
+    (rows summing to 1: a temporal prefilter, :mod:`inforates.sampling.prefilter`); uint8 in, uint8 out (rounded),
+    float in, float out.
+
+    >>> frames = torch.tensor([0, 10, 20], dtype=torch.uint8).view(3, 1, 1, 1)
+    >>> weighted_frames(frames, [[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]]).flatten().tolist()
+    [5, 15]
+    """
+    weights = torch.as_tensor(weights, dtype=torch.float32)
+    if bool((weights.amax(dim=1) == 1).all()):  # point sampling: each frame one of the decoded ones
+        return frames[weights.argmax(dim=1)]
+    mixed = (weights @ frames.reshape(len(frames), -1).to(torch.float32)).reshape(len(weights), *frames.shape[1:])
+    return mixed.round().clamp(0, 255).to(torch.uint8) if frames.dtype == torch.uint8 else mixed.to(frames.dtype)
+
+
 def _check_frames(frames: torch.Tensor) -> None:
     if not isinstance(frames, torch.Tensor) or frames.dtype != torch.uint8 or frames.ndim != 4 or frames.shape[1] != 3:
         shape = tuple(frames.shape) if isinstance(frames, torch.Tensor) else type(frames).__name__
@@ -210,6 +226,54 @@ def train_geometry(
     return frames
 
 
-def train_transform(frames: torch.Tensor, settings: ProcessorSettings, generator: torch.Generator, *args, **options):
-    """:func:`train_geometry` (the same arguments), then rescaled and normalised to float32 pixels."""
-    return to_pixel_values(train_geometry(frames, settings, generator, *args, **options), settings)
+def train_transform(
+    frames: torch.Tensor,
+    settings: ProcessorSettings,
+    generator: torch.Generator,
+    *args,
+    random_erasing_prob: float = 0.0,
+    **options,
+):
+    """:func:`train_geometry` (the same arguments), then rescaled and normalised to float32 pixels, then
+    :func:`random_erasing` with ``random_erasing_prob``."""
+    pixels = to_pixel_values(train_geometry(frames, settings, generator, *args, **options), settings)
+    return random_erasing(pixels, random_erasing_prob, generator)
+
+
+def random_erasing(
+    pixels: torch.Tensor,
+    prob: float,
+    generator: torch.Generator,
+    area: tuple[float, float] = (0.02, 1 / 3),
+    min_aspect: float = 0.3,
+    attempts: int = 10,
+) -> torch.Tensor:
+    """With probability ``prob``, one box of a normalised clip ``(T, 3, H, W)`` replaced by standard normal noise,
+    the same box and the same noise on every frame (a still occluder), in place; returns ``pixels``.
+
+    timm's ``RandomErasing`` in its ``pixel`` mode, as VideoMAE fine-tunes with (``--reprob 0.25``): a box of
+    ``area`` of the frame (uniform), height/width log-uniform in ``[min_aspect, 1/min_aspect]``, up to ``attempts``
+    draws for one that fits. VideoMAE applies it to each frame as an image (a box per frame); here a clip gets one.
+    Draws nothing from ``generator`` when ``prob`` is 0.
+
+        >>> clip = torch.zeros(4, 3, 16, 16)
+        >>> erased = random_erasing(clip, 1.0, torch.Generator().manual_seed(0))
+        >>> bool((erased[0] != 0).any()), bool((erased == erased[0]).all())
+        (True, True)
+    """
+    if prob <= 0 or float(torch.rand(1, generator=generator)) >= prob:
+        return pixels
+    height, width = pixels.shape[-2:]
+    for _ in range(attempts):
+        target = float(torch.empty(1).uniform_(*area, generator=generator)) * height * width
+        aspect = math.exp(
+            float(torch.empty(1).uniform_(math.log(min_aspect), -math.log(min_aspect), generator=generator))
+        )
+        h, w = round(math.sqrt(target * aspect)), round(math.sqrt(target / aspect))
+        if 0 < h < height and 0 < w < width:
+            top = int(torch.randint(0, height - h + 1, (1,), generator=generator))
+            left = int(torch.randint(0, width - w + 1, (1,), generator=generator))
+            noise = torch.empty(pixels.shape[-3], h, w).normal_(generator=generator)
+            pixels[..., top : top + h, left : left + w] = noise
+            return pixels
+    return pixels

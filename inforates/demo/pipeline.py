@@ -8,7 +8,8 @@ recipes/studies/demo.yaml`` runs them) plus the benchmark's checks: the benchmar
 (reused when present) -> fine-tune each ``recipes/demo/<model>.yaml`` from its pretrained checkpoint (``demo-<model>``,
 ``inforates/checkpoints/demo/<model>``, made by ``inforates pretrain-demo`` on another synthetic task) -> evaluate
 each over the recipe's designs (spacings 1-12 x 8 frames, and coverage x stride) on the test split, read once ->
-**each at the densest cell on the validation split** (who sees the rotation at all) -> compare -> a short summary.
+**each at the densest cell on the validation split** (who sees the rotation at all) -> every video's temporal
+bandwidth, estimated (``bandwidth.csv``) -> compare -> a short summary.
 The exit status is 1 when the report's Nyquist check fails: within each video, direction accuracy must be high below
 the Nyquist limit and collapse past it, as sampling theory predicts (docs/synthetic.md). A model whose direction
 accuracy on the validation split at the densest cell is under 75 % (a threshold fixed in advance) is left out of the
@@ -21,6 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..bandwidth.run import BANDWIDTH_FILE, RECORD_FILE, measure_bandwidth
 from ..errors import RecipeError
 from ..model_registry import MODEL_REGISTRY
 from ..study.plan import StudyModel, plan_study
@@ -81,6 +83,7 @@ def run_demo(
 ) -> int:
     """Benchmark, fine-tuning, evaluation, validation pass, comparison (each reused when finished) and the summary;
     returns the exit status (1 when the Nyquist check fails or no model finished)."""
+    from ..analysis.compare import with_bandwidth
     from ..analysis.inputs import load_runs
     from ..analysis.registry import analyse
 
@@ -108,12 +111,16 @@ def run_demo(
         return 1
     validation = validate(finished, out, fresh)
     exclude = nyquist_exclusions(validation)
+    banner("temporal bandwidth: every video's motion frequency, estimated")
+    bandwidth = measure_bandwidth(finished[0].recipe.replace(output_dir=str(out)))
+    owned = (VALIDATION_DIR, SUMMARY_FILE, BANDWIDTH_FILE, RECORD_FILE)
     statistical, multimodel = compare_study(
-        result, "both", overwrite=fresh, others=(VALIDATION_DIR, SUMMARY_FILE), nyquist_exclude=exclude
+        result, "both", overwrite=fresh, others=owned, nyquist_exclude=exclude, bandwidth=bandwidth
     )
     finish(result, statistical, multimodel, began)
     analysis = result.analysis
     if analysis.extras.get("reused"):  # the comparison was already there: its analysis again, for the summary
-        analysis = analyse(load_runs([m.eval_dir for m in finished]), "both", nyquist_exclude=exclude)
+        runs = with_bandwidth(load_runs([m.eval_dir for m in finished]), bandwidth)
+        analysis = analyse(runs, "both", nyquist_exclude=exclude)
     status = print_summary(analysis, validation, out, result.timings, write=not result.unchanged())
     return max(result.exit_status, status)

@@ -70,6 +70,12 @@ def print_summary(
     for line in RANKING.headline(analysis) if RANKING.name in analysis.done else ():
         print(line)
     print(within_video_text(check))
+    estimated = analysis.multimodel.get("predicted_limit", {}).get("nyquist_check", {}).get("estimate")
+    if estimated is not None:  # the same check on the frequencies inforates bandwidth estimated from the pixels
+        w = estimated["within_video"]
+        print(f"the same check on estimated frequencies (bandwidth.csv): {estimated['verdict']}, "
+              f"{w['below']:.3f} below / {w['above']:.3f} past, over {w['n_videos']} videos")  # fmt: skip
+        summary["nyquist_check_estimated"] = estimated
     print("time: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings.items()))
     summary.update(nyquist_check=check, seconds=timings)
     if write:

@@ -22,7 +22,16 @@ import numpy as np
 import torch
 
 from ..data.decoding import VideoDecodeError, open_video, video_source
-from ..data.transforms import crop_axis, crop_boxes, eval_geometry, eval_transform, pad_to_crop, to_pixel_values
+from ..data.sources.common import annotated_window
+from ..data.transforms import (
+    crop_axis,
+    crop_boxes,
+    eval_geometry,
+    eval_transform,
+    pad_to_crop,
+    to_pixel_values,
+    weighted_frames,
+)
 from ..sampling import SamplingVariant, union_indices, video_rng
 from .views import CROP_AXES, plan_views
 
@@ -107,11 +116,11 @@ class GridCollator:
     def _open(self, video, video_id, segment):
         reader = open_video(video)
         key = video_id if video_id is not None else reader.path
-        first, total_frames = segment if segment is not None else (0, reader.total_frames)
-        if first + total_frames > reader.total_frames:
-            raise VideoDecodeError(
-                reader.path, "metadata", f"segment {first}+{total_frames} past its {reader.total_frames} frames"
-            )
+        first, length = segment if segment is not None else (0, -1)
+        try:  # an annotation's last frame past the decoded ones ends at the last
+            first, total_frames = annotated_window(first, first + length if length >= 0 else -1, reader.total_frames)
+        except ValueError as err:
+            raise VideoDecodeError(reader.path, "metadata", f"segment {first}+{length}: {err}") from None
         return reader, key, first, total_frames
 
     def video_views(self, video, video_id: str | None = None, segment: tuple[int, int] | None = None):
@@ -158,13 +167,20 @@ class GridCollator:
             cells = variant_indices(self.variants, total_frames, self.clip_len, self.seed, key, reader.fps)
         except ValueError as err:  # a spacing in seconds on a video without a frame rate
             raise VideoDecodeError(reader.path, "metadata", str(err)) from None
-        indices = stacked_indices(cells, self.clip_len) + first
-        union = union_indices(indices)
-        frames = reader.get(union)
-        # Eval transforms act frame by frame (resize, crop, normalise): transform the union once, then gather.
-        pixels = eval_transform(frames, self.settings)
-        positions = torch.from_numpy(np.searchsorted(union, indices))
-        return pixels[positions], int(total_frames), float(reader.fps)
+        indices = stacked_indices(cells, self.clip_len)
+        if all(variant.prefilter == "none" for variant in self.variants):
+            union = union_indices(indices + first)
+            # Eval transforms act frame by frame (resize, crop, normalise): transform the union once, then gather.
+            pixels = eval_transform(reader.get(union), self.settings)
+            positions = torch.from_numpy(np.searchsorted(union, indices + first))
+            return pixels[positions], int(total_frames), float(reader.fps)
+        # Prefiltered cells: each frame a weighted mean of decoded frames. The transforms are linear (resize, crop,
+        # an affine normalisation), so the mean of transformed frames is the transformed mean: transform once.
+        plans = [variant.frame_weights(cell, total_frames) for variant, cell in zip(self.variants, indices)]
+        union = np.unique(np.concatenate([sources for sources, _ in plans]))
+        pixels = eval_transform(reader.get(union + first), self.settings)
+        clips = [weighted_frames(pixels[np.searchsorted(union, s)], w) for s, w in plans]
+        return torch.stack(clips), int(total_frames), float(reader.fps)
 
     def __call__(self, items: Sequence[dict]) -> dict:
         if self.views > 1:

@@ -72,6 +72,7 @@ def run_fingerprint(checkpoint, recipe, videos, variants, model, settings, clip_
         "protocol": videos.protocol,
         "test_clips": recipe.evaluation.test_clips,
         "test_crops": recipe.evaluation.test_crops,
+        "bandwidth_sha256": videos.bandwidth_sha256,
     }
 
 

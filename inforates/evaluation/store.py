@@ -28,7 +28,7 @@ from ..files import LOCK_NAME, atomic_write, crash_point, file_problem, file_rec
 
 RESULT_FILES = ("predictions.parquet", "views.parquet", "results.csv", "per_class.csv", "skipped.csv", "run.json")
 # Fingerprint keys newer than some finished folders: a record without them had these values.
-FINGERPRINT_DEFAULTS = {"test_clips": 1, "test_crops": 1}
+FINGERPRINT_DEFAULTS = {"test_clips": 1, "test_crops": 1, "bandwidth_sha256": None}
 WORK_FILES = ("progress.json", "shards")
 
 

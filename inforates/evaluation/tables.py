@@ -37,7 +37,7 @@ def invert_labels(label_to_model: np.ndarray, num_outputs: int) -> np.ndarray:
 @dataclass(frozen=True)
 class RowSource:
     """What turns a model's outputs into rows: the run's ``model_name``, its ``videos`` (indexed by row: video_id,
-    path, label, class_name, group, f_hz, source_video, segment_start), its cells, the model's clip length,
+    path, label, class_name, group, f_hz, f_hz_est, source_video, segment_start), its cells, the model's clip length,
     ``label_to_model[label]`` (the model's output index of a dataset class, -1: none), ``model_labels[i]`` (the
     model's name for output ``i``) and the seed of the per-video generator."""
 
@@ -107,6 +107,7 @@ def prediction_rows(source: RowSource, output) -> pd.DataFrame:
             "budget": per_variant([v.budget or 0 for v in variants]).astype(np.int64),  # 0: no budget
             "spacing_unit": per_variant([v.spacing_unit for v in variants]),
             "anchor": per_variant([v.anchor for v in variants]),
+            "prefilter": per_variant([v.prefilter for v in variants]),
             "pred": pred_label,
             "pred_class": np.where(too_short, "", np.asarray(model_labels, dtype=object)[pred_index].astype(str)),
             "correct": hit & ~too_short,
@@ -125,6 +126,7 @@ def prediction_rows(source: RowSource, output) -> pd.DataFrame:
             "fps": np.repeat(fps.astype(np.float64), num_variants),
             "total_frames": np.repeat(total_frames.astype(np.int64), num_variants),
             "f_hz": per_video("f_hz").astype(np.float64),
+            "f_hz_est": per_video("f_hz_est").astype(np.float64),
             "source_video": per_video("source_video").astype(str),
             "segment_start": per_video("segment_start").astype(np.int64),
             "views": np.asarray(views, dtype=np.int64),

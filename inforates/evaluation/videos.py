@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import datasets
+import numpy as np
 import pandas as pd
 
 from ..data.decoding import video_source
@@ -32,6 +33,7 @@ class EvalVideos:
     split: str
     missing: list[dict] = field(default_factory=list)  # listed by the dataset but absent: path, stage, reason
     segment_frames: int | None = None  # None: whole videos (the table's segment columns span each video)
+    bandwidth_sha256: str | None = None  # the bandwidth.csv whose f_hz the table's f_hz_est holds
 
     @property
     def protocol(self) -> str:
@@ -39,18 +41,24 @@ class EvalVideos:
         return "whole videos" if self.segment_frames is None else f"segments of {self.segment_frames} frames"
 
     def segments(self, start: int, stop: int) -> list[tuple[int, int] | None]:
-        """``(first frame, length)`` of rows ``start..stop-1`` (None: the whole video)."""
-        if self.segment_frames is None:
-            return [None] * (stop - start)
+        """``(first frame, length)`` of rows ``start..stop-1``: a cut segment, or a video's annotated frames (a
+        length of -1: to its last frame); None: the whole video."""
         part = self.table.iloc[start:stop]
-        return [(int(a), int(n)) for a, n in zip(part["segment_start"], part["segment_frames"])]
+        return [
+            None if a == 0 and n < 0 else (int(a), int(n))
+            for a, n in zip(part["segment_start"], part["segment_frames"])
+        ]
 
     def __len__(self) -> int:
         return len(self.table)
 
     def digest(self) -> str:
-        """sha256 of the rows (video_id, path, label): which videos, in which order."""
-        lines = self.table[["video_id", "path", "label"]].astype(str).agg("\t".join, axis=1)
+        """sha256 of the rows (video_id, path, label; and the frames of each where a source annotates them): which
+        videos, in which order."""
+        columns = ["video_id", "path", "label"]
+        if self.segment_frames is None and (self.table["segment_frames"] >= 0).any():
+            columns += ["segment_start", "segment_frames"]
+        lines = self.table[columns].astype(str).agg("\t".join, axis=1)
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
     def values(self, start: int, stop: int) -> list:
@@ -84,9 +92,28 @@ def eval_videos(dataset: datasets.Dataset, split: str = "test") -> EvalVideos:
             else [math.nan] * n,
         }
     )
+    table["f_hz_est"] = math.nan
     table["source_video"] = table["video_id"]
-    table["segment_start"], table["segment_frames"] = 0, -1  # -1: the whole video
+    table["segment_start"], table["segment_frames"] = 0, -1  # -1: to the video's last frame
+    if "start_frame" in columns:  # a source's annotated frames (diving48): the video is cut to them
+        starts = np.array([max(int(s or 0), 0) for s in dataset["start_frame"]])
+        ends = np.array([-1 if e is None else int(e) for e in dataset["end_frame"]])
+        table["segment_start"], table["segment_frames"] = starts, np.where(ends >= 0, ends - starts, -1)
     return EvalVideos(table, list(label_feature.names), dataset, split)
+
+
+def attach_bandwidth(videos: EvalVideos, path: str | Path) -> EvalVideos:
+    """``videos`` with ``f_hz_est``: each video's ``f_hz`` in the ``bandwidth.csv`` at ``path`` (a segment takes
+    its video's; NaN for a video it lacks, or could not decode)."""
+    from ..bandwidth.run import read_bandwidth
+    from ..files import file_record
+
+    estimates = read_bandwidth(path).drop_duplicates("video_id").set_index("video_id")["f_hz"]
+    videos.table["f_hz_est"] = videos.table["source_video"].astype(str).map(estimates).astype(float)
+    videos.bandwidth_sha256 = file_record(path)["sha256"]
+    known = int(videos.table["f_hz_est"].notna().sum())
+    print(f"{path}: estimated frequencies for {known} of {len(videos)} videos", flush=True)
+    return videos
 
 
 def cut_segments(videos: EvalVideos, segment_frames: int) -> EvalVideos:
@@ -114,7 +141,8 @@ def cut_segments(videos: EvalVideos, segment_frames: int) -> EvalVideos:
     if not rows:
         raise RecipeError(f"segment_frames={segment_frames}: no video of the split is that long")
     table = pd.DataFrame(rows, columns=videos.table.columns)
-    return EvalVideos(table, videos.class_names, videos.dataset.select(sources), videos.split, missing, segment_frames)
+    cut = videos.dataset.select(sources)
+    return EvalVideos(table, videos.class_names, cut, videos.split, missing, segment_frames, videos.bandwidth_sha256)
 
 
 def load_eval_videos(

@@ -10,6 +10,8 @@ spacing x budget (``spacing_budget``), an anchor, and the unit its stride/spacin
     >>> exact = SamplingVariant(stride=0.16, sampler="spacing_budget", budget=8, spacing_unit="seconds")
     >>> exact.name, exact.indices(175, 16, fps=25.0)[:4].tolist()
     ('d0p16s_k8', [73, 73, 77, 77])
+    >>> SamplingVariant(coverage=50, stride=4, prefilter="box").name   # each frame the mean of its spacing window
+    'cov50_s4_box'
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .prefilter import PREFILTERS, prefilter_weights
 from .samplers import ANCHORS, SPACING_UNITS, _check_args, frames_from_seconds, get_sampler
 
 
@@ -49,6 +52,8 @@ class SamplingVariant:
 
     ``stride`` is the spacing of ``spacing_budget`` (its column in result tables too); ``coverage`` does not apply
     to it (kept at 100). ``anchor=None`` takes the sampler's default (``start``; ``center`` for spacing_budget).
+    ``prefilter`` (``none``, ``box``, ``triangle``: :mod:`.prefilter`) averages the frames of each sample's
+    spacing window into it; a filtered cell's name ends in ``_box`` / ``_triangle``.
     """
 
     coverage: float = 100.0
@@ -57,9 +62,12 @@ class SamplingVariant:
     anchor: str | None = None
     budget: int | None = None
     spacing_unit: str = "frames"
+    prefilter: str = "none"
 
     def __post_init__(self) -> None:
         info = get_sampler(self.sampler)
+        if self.prefilter not in PREFILTERS:
+            raise ValueError(f"prefilter must be one of {', '.join(PREFILTERS)}, got {self.prefilter!r}")
         if self.anchor is None:
             object.__setattr__(self, "anchor", info.default_anchor)
         if self.anchor not in ANCHORS:
@@ -97,6 +105,8 @@ class SamplingVariant:
             parts += [f"cov{_format_number(self.coverage)}", f"s{step}"]
         if self.anchor != get_sampler(self.sampler).default_anchor:
             parts.append(self.anchor)
+        if self.prefilter != "none":
+            parts.append(self.prefilter)
         return "_".join(parts)
 
     def stride_frames(self, fps: float | None = None) -> int:
@@ -123,6 +133,11 @@ class SamplingVariant:
         if info.takes_budget:
             return info.function(total_frames, stride, self.budget, clip_len, self.anchor, rng, fit=fit)
         return info.function(total_frames, self.coverage, stride, clip_len, self.anchor, rng)
+
+    def frame_weights(self, indices, total_frames: int) -> tuple[np.ndarray, np.ndarray]:
+        """The frames to decode for the clip at ``indices`` and the weights that make its frames from them
+        (:func:`~inforates.sampling.prefilter.prefilter_weights` with this cell's ``prefilter``)."""
+        return prefilter_weights(indices, total_frames, self.prefilter)
 
 
 def build_grid(
@@ -209,7 +224,7 @@ def check_grid(variants: list[SamplingVariant], clip_len: int, seed: int = 0) ->
             for fps in PROBE_FPS:
                 indices = variant.indices(length, clip_len, rng=video_rng(seed, f"probe-{length}"), fps=fps)
                 key.append(None if indices is None else tuple(indices.tolist()))
-        key = tuple(key)
+        key = (variant.prefilter, *key)  # the same frames, filtered otherwise, are another cell
         if key in first:
             aliases.append((variant.name, first[key]))
         else:

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..configs import Recipe, RecipeParser, parse_recipe
 from ..errors import RecipeError
+from ..recipe_catalog import resolve_recipe
 from ..recipe_values import load_recipe_yaml
 
 
@@ -60,9 +61,9 @@ class Study:
 
 def load_study_file(path: str | Path) -> tuple[list[str], dict[str, Any]]:
     """``recipes:`` (paths, relative to the working folder) and ``shared:`` (recipe keys set for every model)."""
-    path = str(path)
+    path = resolve_recipe(str(path))
     if not Path(path).is_file():
-        raise RecipeError(f"{path}: study file not found")
+        raise RecipeError(f"{path}: study file not found (a path, or a shipped study's name: `inforates recipes`)")
     config, lines = load_recipe_yaml(path)
     for key in config:
         if key not in STUDY_KEYS:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RecipeError
+from ..trackers import study_group
 from .plan import SUMMARY_FILE, Study, StudyModel, plan_study
 from .runner import ModelOutcome, Options, device_slots, run_models
 from .summary import check_same_inputs, eval_complete, study_summary
@@ -121,7 +122,21 @@ def compare_study(
     result.analysis = compare(load_runs([m.eval_dir for m in done]), study.out, protocol=protocol, n_boot=n_boot,
                               overwrite=overwrite, flag="--overwrite", others=owned, **options)  # fmt: skip
     result.timings["compare"] = time.perf_counter() - tic
+    if not result.analysis.extras.get("reused"):
+        log_study_comparison(study, done)
     return result.analysis.statistical, result.analysis.multimodel
+
+
+def log_study_comparison(study: Study, done: list[StudyModel]) -> None:
+    """The comparison to every tracker a model's recipe reports to, in the first model's project, named and grouped
+    after the study's folder."""
+    from ..analysis.tracking import log_comparison
+    from ..trackers import requested_trackers, tracking_names
+
+    trackers = sorted({t for m in done for t in requested_trackers(m.recipe.training.report_to)})
+    project, _ = tracking_names(done[0].recipe.training, done[0].name)
+    if log_comparison(study.out, trackers, project, f"{study.out.name}-compare"):
+        print(f"comparison logged to {', '.join(trackers)}", flush=True)
 
 
 def finish(result: StudyResult, statistical: dict, multimodel: dict, began: float) -> StudyResult:
@@ -162,6 +177,13 @@ def run_study(
     began = time.perf_counter()
     study = plan_study(recipes, out, shared, overrides, allow_mixed)
     check_options(study, parallel, only, accelerate_config)
+    with study_group(study.out.name):
+        return _run_study(study, began, parallel, accelerate_config, only, compare_only, allow_mixed, fresh,
+                          overwrite, protocol, n_boot)  # fmt: skip
+
+
+def _run_study(study, began, parallel, accelerate_config, only, compare_only, allow_mixed, fresh, overwrite, protocol,
+               n_boot) -> StudyResult:  # fmt: skip
     print_plan(study)
     result = StudyResult(study)
     if compare_only:

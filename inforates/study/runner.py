@@ -177,9 +177,11 @@ def _stage(model: StudyModel, stage: str, slot: Slot | None, options: Options, t
 
         train(model.recipe.replace(**changes))
     else:
+        from ..analysis.tracking import evaluation_logger
         from ..evaluation.run import evaluate
 
-        evaluate(model.recipe.replace(**changes), command=model.argv)
+        recipe = model.recipe.replace(**changes)
+        evaluate(recipe, command=model.argv, on_evaluated=evaluation_logger(recipe))
     if stage == "evaluate" and before is not None and _eval_stamp(model.eval_dir) == before:
         say(model.name, f"evaluate: reusing the complete evaluation in {model.eval_dir}")
         return "reused"

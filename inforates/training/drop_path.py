@@ -16,14 +16,16 @@ Layer ``i`` of ``L`` drops each of its two residual branches (attention, MLP) fo
   draws its own mask).
 
 VideoMAE and ViViT record the rate in ``config.drop_path_rate`` (an extra attribute that ``transformers`` keeps and
-ignores). TimeSformer's config keeps its own value: transformers 5.24 declares ``TimesformerConfig.drop_path_rate``
-an ``int`` and refuses a saved ``config.json`` holding a float (``StrictDataclassFieldValidationError``), so a
-recorded 0.1 would make the checkpoint unloadable; its rate is in the run's ``recipe.yaml``.
+ignores). transformers declares ``TimesformerConfig.drop_path_rate`` an ``int`` and refuses a float there (on
+assignment, and in a saved ``config.json``: ``StrictDataclassFieldValidationError``), so TimeSformer's float rate is
+recorded in ``config.stochastic_depth_rate`` (:data:`FLOAT_RATE_KEY`) and its ``drop_path_rate`` left as loaded: the
+checkpoint loads anywhere, and :func:`recorded_rate` reads the float back.
 """
 
 from __future__ import annotations
 
 import torch
+from huggingface_hub.errors import StrictDataclassFieldValidationError
 from torch import nn
 from transformers import PreTrainedModel
 
@@ -66,10 +68,23 @@ def _timesformer(model: PreTrainedModel, rate: float) -> None:
 
     for layer, layer_rate in zip(model.base_model.encoder.layer, _rates(model, rate), strict=True):
         layer.drop_path = TimesformerDropPath(layer_rate) if layer_rate > 0.0 else nn.Identity()
+    _record(model, rate)
+
+
+FLOAT_RATE_KEY = "stochastic_depth_rate"  # where a config whose drop_path_rate must be an int keeps the float
 
 
 def _record(model: PreTrainedModel, rate: float) -> None:
-    model.config.drop_path_rate = float(rate)
+    try:
+        model.config.drop_path_rate = float(rate)
+    except StrictDataclassFieldValidationError:  # a field declared int (TimeSformer's): the float goes beside it
+        setattr(model.config, FLOAT_RATE_KEY, float(rate))
+
+
+def recorded_rate(config) -> float | None:
+    """The stochastic depth rate a checkpoint recorded (None or 0: none)."""
+    rate = getattr(config, FLOAT_RATE_KEY, None)
+    return float(rate) if rate is not None else getattr(config, "drop_path_rate", None)
 
 
 def _wrap(owner: nn.Module, name: str, rate: float) -> None:

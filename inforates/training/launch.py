@@ -17,6 +17,7 @@ import transformers
 
 from ..configs import Recipe
 from ..errors import RecipeError
+from ..trackers import current_group, requested_trackers, tracking_names
 from .trainer import METRIC_NAMES
 
 
@@ -37,10 +38,19 @@ def setup_logging(recipe: Recipe) -> None:
     transformers.utils.logging.enable_explicit_format()
 
 
-def keep_tracker_files_in_output_dir(recipe: Recipe) -> None:
-    """wandb writes ``./wandb`` in the working folder unless told otherwise: keep it in ``output_dir``."""
-    if "wandb" in (recipe.training.report_to or []) and "WANDB_DIR" not in os.environ:
-        os.environ["WANDB_DIR"] = str(Path(recipe.training.output_dir).resolve())
+def set_up_trackers(recipe: Recipe) -> None:
+    """The run's name and project as evaluation and comparison will use them (:func:`inforates.trackers.
+    tracking_names`): ``run_name`` defaults to the model's name (``output_dir``'s), wandb's project is the recipe's
+    ``project``, a study's group is wandb's. wandb writes ``./wandb`` in the working folder unless told otherwise: it
+    goes to ``output_dir``."""
+    args = recipe.training
+    project, args.run_name = tracking_names(args, Path(args.output_dir).name)
+    if "wandb" not in requested_trackers(args.report_to):
+        return
+    os.environ["WANDB_PROJECT"] = project
+    if current_group() and "WANDB_RUN_GROUP" not in os.environ:
+        os.environ["WANDB_RUN_GROUP"] = current_group()
+    os.environ.setdefault("WANDB_DIR", str(Path(args.output_dir).resolve()))
 
 
 def check_launch(recipe: Recipe) -> None:

@@ -32,8 +32,8 @@ from .launch import (
     check_classes,
     check_launch,
     check_model_selection,
-    keep_tracker_files_in_output_dir,
     set_cpu_threads,
+    set_up_trackers,
     setup_logging,
 )
 from .run_dir import (
@@ -70,7 +70,7 @@ def train(recipe: Recipe) -> Path:
     last_checkpoint = check_output_dir(recipe)
     check_resume_from(training_args.resume_from_checkpoint)
     ensure_writable(training_args.output_dir, "output_dir")
-    keep_tracker_files_in_output_dir(recipe)
+    set_up_trackers(recipe)
     logger.info("recipe: %s; output_dir: %s", recipe.config_path, training_args.output_dir)
     set_seed(training_args.seed)
 

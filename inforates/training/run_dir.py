@@ -57,10 +57,18 @@ RUN_OUTPUTS = (
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
+# Keys newer than some runs, and the value every run before them had: left out of the identity at that value, so
+# that adding a key never makes an earlier run someone else's.
+LATER_KEYS = {"prefilter": "none", "eval_prefilters": [], "random_erasing_prob": 0.0, "head_dropout": None}
+
+
 def identity(recipe: Recipe) -> dict:
     """What defines the run: model, data and sampling arguments and the optimisation settings."""
     training = recipe.training.to_dict()
-    parts = {type(args).__name__: dataclasses.asdict(args) for args in (recipe.model, recipe.data, recipe.sampling)}
+    parts = {
+        type(args).__name__: {k: v for k, v in dataclasses.asdict(args).items() if LATER_KEYS.get(k, ...) != v}
+        for args in (recipe.model, recipe.data, recipe.sampling)
+    }
     parts["training"] = {key: training.get(key) for key in RUN_DEFINING_TRAINING_KEYS}
     return json.loads(json.dumps(parts, sort_keys=True, default=str))
 

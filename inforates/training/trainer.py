@@ -75,6 +75,7 @@ def make_collators(
         max_aspect=data.crop_max_aspect,
         horizontal_flip=data.horizontal_flip,
         rand_augment=data.rand_augment,
+        random_erasing_prob=data.random_erasing_prob,
         clips_per_video=data.clips_per_video,
         refill=train_rows,
         **common,

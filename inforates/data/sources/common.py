@@ -57,6 +57,25 @@ class VideoRecord:
     origin: str = ""  # the file and line (or entry) that listed it, for errors
 
 
+# The columns of a source whose annotation cuts each video to some of its frames (diving48)
+WINDOW_FEATURES = {"start_frame": datasets.Value("int32"), "end_frame": datasets.Value("int32")}
+
+
+def annotated_window(start_frame, end_frame, total_frames: int) -> tuple[int, int]:
+    """``(first frame, frame count)`` of a video's annotated frames ``start_frame..end_frame - 1``, within its
+    ``total_frames`` decoded ones (an ``end_frame`` past them, or -1/None, ends at the last); ``(0, total_frames)``
+    without an annotation. ``ValueError`` when the annotated frames are not in the video.
+
+    >>> annotated_window(10, 50, 40), annotated_window(None, None, 40), annotated_window(0, -1, 40)
+    ((10, 30), (0, 40), (0, 40))
+    """
+    first = int(start_frame or 0)
+    last = total_frames if end_frame is None or end_frame < 0 else min(int(end_frame), total_frames)
+    if first >= last:
+        raise ValueError(f"annotated frames {first}..{end_frame} are not within its {total_frames} frames")
+    return first, last - first
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Shared steps
 # ---------------------------------------------------------------------------------------------------------------

@@ -2,7 +2,10 @@
 
     splits = load(DataArguments(dataset_source="diving48", dataset_dir="data/diving48"), seed=0)
 
-Entries are ``{"vid_name", "label", "start_frame", "end_frame"}`` (the clips are already trimmed to them). The
+Entries are ``{"vid_name", "label", "start_frame", "end_frame"}``: each row keeps the annotated frames as
+``start_frame`` and ``end_frame`` (frames ``start_frame..end_frame - 1``; -1 where an entry has none), and training
+clips, evaluation cells and their facts are cut to them (:func:`inforates.data.sources.common.annotated_window`;
+the released ``rgb`` clips mostly start at 0 and end near their last frame, so the cut changes few of them). The
 optional ``Diving48_vocab.json`` (48 ``[takeoff, somersault, twist, flight]`` lists, in label order) names the
 classes ``Back 15som 05Twis FREE``; without it they are ``0``..``47``. ``annotations_path`` (the folder of the
 JSON files) is found inside or beside ``dataset_dir`` when unset; validation is carved from train by class.
@@ -17,7 +20,7 @@ import datasets
 
 from ..skips import SkipLog
 from .annotation_files import inside, read_json
-from .common import DatasetError, VideoRecord, assemble, require_dir
+from .common import WINDOW_FEATURES, DatasetError, VideoRecord, assemble, require_dir
 
 
 logger = logging.getLogger(__name__)
@@ -53,8 +56,17 @@ def _vocabulary(path: Path) -> list[str] | None:
     return names
 
 
-def _entries(path: Path) -> list[tuple[str, int]]:
-    """``(vid_name, label)`` of every entry of one split's JSON file."""
+def _frame(entry: dict, key: str, path: Path, n: int) -> int:
+    value = entry.get(key)
+    if value is None:
+        return -1
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise DatasetError(f"{path}: entry {n} has {key} {value!r}, not a frame number >= 0")
+    return value
+
+
+def _entries(path: Path) -> list[tuple[str, int, int, int]]:
+    """``(vid_name, label, start_frame, end_frame)`` of every entry of one split's JSON file (-1: not given)."""
     entries = read_json(path, _FIX)
     if not isinstance(entries, list):
         raise DatasetError(f'{path}: expected a list of {{"vid_name", "label", ...}} objects; {_FIX}')
@@ -63,7 +75,10 @@ def _entries(path: Path) -> list[tuple[str, int]]:
         label = entry.get("label") if isinstance(entry, dict) else None
         if not isinstance(label, int) or isinstance(label, bool) or label < 0 or not entry.get("vid_name"):
             raise DatasetError(f"{path}: entry {n} lacks a vid_name or an integer label >= 0 ({str(entry)[:120]})")
-        pairs.append((str(entry["vid_name"]), label))
+        start, end = _frame(entry, "start_frame", path, n), _frame(entry, "end_frame", path, n)
+        if 0 <= end <= max(start, 0):
+            raise DatasetError(f"{path}: entry {n} ends (end_frame {end}) before it starts (start_frame {start})")
+        pairs.append((str(entry["vid_name"]), label, start, end))
     return pairs
 
 
@@ -75,21 +90,22 @@ def load(data_args, seed: int = 0, skip_log: SkipLog | None = None) -> datasets.
     names = _vocabulary(folder / VOCAB_FILE)
     n_classes = N_CLASSES if names is None else len(names)
     for split, pairs in listed.items():
-        beyond = next(((n, label) for n, (_, label) in enumerate(pairs) if label >= n_classes), None)
+        beyond = next(((n, label) for n, (_, label, _, _) in enumerate(pairs) if label >= n_classes), None)
         if beyond is not None:
             of = f"the {n_classes} classes of {VOCAB_FILE}" if names else f"Diving48's {N_CLASSES} classes"
             raise DatasetError(f"{folder / files[split]}: entry {beyond[0]} has label {beyond[1]}, beyond {of} "
                                f"(0..{n_classes - 1}); the annotation files do not belong together")  # fmt: skip
     if names is None:  # classes 0..largest: a subset of the release keeps its labels' ids
-        names = [str(i) for i in range(max(label for pairs in listed.values() for _, label in pairs) + 1)]
+        names = [str(i) for i in range(max(entry[1] for pairs in listed.values() for entry in pairs) + 1)]
     records, missing = [], []
     for split, pairs in listed.items():
-        for n, (vid_name, label) in enumerate(pairs):
+        for n, (vid_name, label, start, end) in enumerate(pairs):
             where = f"{folder / files[split]}: entry {n}"
             path = inside(videos, f"{vid_name}.mp4", where)
             if not path.is_file():
                 missing.append((str(path), f"listed in {files[split]} but not found in {videos}"))
                 continue
-            records.append(VideoRecord(str(path), names[label], split, vid_name, origin=where))
-    return assemble(records, missing, str(folder), data_args, seed, skip_log, names,
+            window = {"start_frame": max(start, 0), "end_frame": end}
+            records.append(VideoRecord(str(path), names[label], split, vid_name, extra=window, origin=where))
+    return assemble(records, missing, str(folder), data_args, seed, skip_log, names, extra_features=WINDOW_FEATURES,
                     empty="set dataset_dir to the folder holding rgb/<vid_name>.mp4")  # fmt: skip
