@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from inforates.configs import parse_recipe
+from inforates.recipe_catalog import resolve_recipe
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -76,8 +77,9 @@ def cpu_flags() -> list[str]:
 # ---------------------------------------------------------------------------------------------------------------
 def check_recipe_args(args: list[str], prog: str, made: Path) -> None:
     args = [str(made) if a in MADE_BY_README and not (REPO_ROOT / a).exists() else a for a in args]
-    if "--config" in args:
-        assert (REPO_ROOT / args[args.index("--config") + 1]).is_file()
+    if "--config" in args:  # a file of the repository, or a shipped recipe's name
+        config = args[args.index("--config") + 1]
+        assert (REPO_ROOT / config).is_file() or Path(resolve_recipe(config)).is_file(), config
     parse_recipe(args + cpu_flags(), prog=prog)
 
 
@@ -105,6 +107,16 @@ def check_inforates(args: list[str], made: Path, capsys) -> None:
         assert args.results is None or args.results.endswith("results.csv")
     elif command == "doctor":
         check_doctor(rest)
+    elif command == "recipes":  # listed for real; a copy into this test's folder
+        from inforates.commands.recipes import copy_recipe, make_parser
+
+        parsed = make_parser().parse_args(rest)
+        if parsed.action == "copy":
+            assert copy_recipe(parsed.name, str(made / parsed.dest)).is_file()
+        else:
+            from inforates.cli import main
+
+            assert main(["recipes", *rest]) == 0 and "videomae/ucf101_published" in capsys.readouterr().out
     elif command == "demo":
         from inforates.commands.demo import make_parser
 
@@ -182,6 +194,8 @@ def check_not_run(tokens: list[str]) -> None:
 
 
 def check(tokens: list[str], made: Path, capsys) -> None:
+    while re.fullmatch(r"[A-Z_]+=\S*", tokens[0]):  # VAR=value before the program: the environment it runs in
+        tokens = tokens[1:]
     program, args = tokens[0], tokens[1:]
     if program == "make":
         check_make(args, made, capsys)

@@ -5,8 +5,10 @@ rerun that reuses every stage (slow)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -232,7 +234,7 @@ def test_runs_that_saw_other_videos_or_cells_are_refused_naming_them(tmp_path):
 
 def test_compare_only_compares_hand_made_runs_and_reuses_the_comparison(tmp_path, capsys):
     out = tmp_path / "out"
-    a, b = recipe(tmp_path, "alpha"), recipe(tmp_path, "beta")
+    a, b = (recipe(tmp_path, name, report_to=["trackio"], project="study-project") for name in ("alpha", "beta"))
     args = ["study", "--recipes", a, b, "--out", str(out), "--compare-only", "--protocol", "paired", "--n-boot", "20"]
     assert cli.main(args) == 2  # nothing evaluated yet
     assert "--compare-only: no complete evaluation of alpha, beta" in capsys.readouterr().err
@@ -247,9 +249,20 @@ def test_compare_only_compares_hand_made_runs_and_reuses_the_comparison(tmp_path
     assert [r["model"] for r in summary["robustness"]] and "robustness (AUC over coverage)" in printed
     assert summary["robustness_tests"] in printed  # what the paired tests support, never an order alone
     assert summary["models"]["alpha"]["attribution"] and "attribution:" in printed
+    # the comparison reached the models' tracker, in their project, named and grouped after the study's folder
+    assert "comparison logged to trackio" in printed
+    with sqlite3.connect(Path(os.environ["TRACKIO_DIR"]) / "study-project.db") as db:
+        configs = [
+            json.loads(c) for name, c in db.execute("select run_name, config from configs") if name == "out-compare"
+        ]
+        logged = {k for name, m in db.execute("select run_name, metrics from metrics") if name == "out-compare"
+                  for k in json.loads(m)}  # fmt: skip
+    assert [c["_Group"] for c in configs] == ["out"] and configs[0]["runs"] == ["alpha", "beta"]
+    assert {"accuracy_by_variant", "report"} <= logged
     before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     assert cli.main(args) == 0
     printed = capsys.readouterr().out
+    assert "logged" not in printed  # unchanged: not logged again
     assert "this comparison is already there, of the same inputs and options (unchanged)" in printed
     assert "the study is already finished (unchanged)" in printed
     assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before  # not a byte changed

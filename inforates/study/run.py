@@ -135,7 +135,7 @@ def log_study_comparison(study: Study, done: list[StudyModel]) -> None:
 
     trackers = sorted({t for m in done for t in requested_trackers(m.recipe.training.report_to)})
     project, _ = tracking_names(done[0].recipe.training, done[0].name)
-    if log_comparison(study.out, trackers, project, f"{study.out.name}-compare"):
+    if log_comparison(study.out, trackers, project, study.out.name):
         print(f"comparison logged to {', '.join(trackers)}", flush=True)
 
 
