@@ -27,7 +27,7 @@ from .sampling import get_sampler
 
 
 AXIS_LABELS = {"coverage": "coverage %", "budget": "budget (distinct frames)"}
-DESIGN_COLUMNS = ("sampler", "anchor", "spacing_unit", "prefilter")
+DESIGN_COLUMNS = ("sampler", "anchor", "spacing_unit", "prefilter", "resolution")
 MISSING = "–"  # a cell of the design's axes that was not evaluated
 
 
@@ -46,6 +46,7 @@ class DesignGrid:
     columns: str
     table: pd.DataFrame
     prefilter: str = "none"
+    resolution: int = 0  # px; 0: the model's own input size
 
     def label(self, axis: str) -> str:
         """``coverage %``, ``stride (frames)``, ``spacing (s)``, ``budget (distinct frames)``."""
@@ -58,7 +59,8 @@ class DesignGrid:
     def title(self) -> str:
         first, second = (self.label(a).split(" ")[0] for a in (self.rows, self.columns))
         prefilter = f", {self.prefilter} prefilter" if self.prefilter != "none" else ""
-        return f"{first} x {second} ({self.sampler}, anchor {self.anchor}{prefilter})"
+        resolution = f", {self.resolution} px" if self.resolution else ""
+        return f"{first} x {second} ({self.sampler}, anchor {self.anchor}{prefilter}{resolution})"
 
     def markdown(self, fmt: Callable[[float], str] = "{:.3f}".format) -> str:
         """A Markdown table, rows down and columns across; cells not evaluated are written ``–``."""
@@ -82,13 +84,14 @@ def design_grids(results: pd.DataFrame, value: str = "accuracy") -> list[DesignG
         "spacing_unit": "frames",
         "budget": 0,
         "prefilter": "none",
+        "resolution": 0,
     }
     for column, default in defaults.items():
         results[column] = results[column].fillna(default) if column in results.columns else default
     grids = []
-    for (sampler, anchor, unit, prefilter), cells in results.groupby(list(DESIGN_COLUMNS), sort=False):
+    for (sampler, anchor, unit, prefilter, resolution), cells in results.groupby(list(DESIGN_COLUMNS), sort=False):
         rows, columns = get_sampler(sampler).axes
         wide = cells.pivot_table(index=rows, columns=columns, values=value, aggfunc="first", dropna=False)
         table = wide.sort_index().sort_index(axis=1)
-        grids.append(DesignGrid(sampler, anchor, unit, rows, columns, table, prefilter))
+        grids.append(DesignGrid(sampler, anchor, unit, rows, columns, table, prefilter, int(resolution)))
     return grids

@@ -29,28 +29,40 @@ from .sampling import same_frames_as
 
 PREDICTION_COLUMNS = [
     "model", "video_id", "path", "label", "class_name", "group", "variant", "sampler", "coverage", "stride",
-    "budget", "spacing_unit", "anchor", "prefilter", "pred", "pred_class", "correct", "top5", "p_true", "clip_len",
+    "budget", "spacing_unit", "anchor", "prefilter", "resolution", "pred", "pred_class", "correct", "top5", "p_true", "clip_len",
     "frames", "too_short", "distinct_frames", "span_frames", "span_seconds", "median_spacing", "fps", "total_frames",
     "f_hz", "f_hz_est", "source_video", "segment_start", "views",
 ]  # fmt: skip
 # Columns newer than some result files, with the value they had before they existed (filled in when read).
-LATER_COLUMNS = {"prefilter": "none", "f_hz_est": float("nan")}
+LATER_COLUMNS = {"prefilter": "none", "resolution": 0, "f_hz_est": float("nan")}
 # views.parquet (multi-view testing): one row per distinct view of a video x cell, plus its single-view clip.
 VIEW_COLUMNS = [
     "model", "video_id", "variant", "clip", "crop", "frames", "pred", "correct", "p_true", "averaged", "single_view",
 ]  # fmt: skip
 # What each cell really showed (docs/sampling.md "Facts of a cell"), from the indices every video got.
 FACT_COLUMNS = [
-    "spacing_frames", "spacing_seconds", "span_seconds", "distinct_frames", "padded_share", "too_short",
-    "same_frames_as",
+    "spacing_frames", "spacing_min_frames", "spacing_max_frames", "spacing_seconds", "span_seconds",
+    "distinct_frames", "padded_share", "too_short", "same_frames_as",
 ]  # fmt: skip
 RESULT_COLUMNS = [
-    "model", "variant", "sampler", "coverage", "stride", "budget", "spacing_unit", "anchor", "prefilter", "accuracy",
+    "model", "variant", "sampler", "coverage", "stride", "budget", "spacing_unit", "anchor", "prefilter", "resolution",
+    "accuracy",
     "correct", "total", "ci_low", "ci_high", "top5", "mean_class_accuracy", *FACT_COLUMNS, "clips_per_s", "avg_time",
 ]  # fmt: skip
 PER_CLASS_COLUMNS = ["class", "coverage", "stride", "accuracy", "n_samples"]
 SKIPPED_COLUMNS = ["path", "stage", "reason"]
-GRID_COLUMNS = ["variant", "sampler", "coverage", "stride", "budget", "spacing_unit", "anchor", "prefilter"]  # a cell
+# a cell; resolution 0: the model's own input size
+GRID_COLUMNS = [
+    "variant",
+    "sampler",
+    "coverage",
+    "stride",
+    "budget",
+    "spacing_unit",
+    "anchor",
+    "prefilter",
+    "resolution",
+]
 
 # The 2025 study's tables: <model>_temporal_sampling.csv and <model>_per_class.csv (PER_CLASS_COLUMNS).
 REFERENCE_RESULTS_SUFFIX = "_temporal_sampling.csv"
@@ -88,14 +100,30 @@ def with_later_columns(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def split_prefilters(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(point-sampled rows, prefiltered rows)``: the cells without a temporal prefilter (those of the first
-    prefilter when every cell has one) and the others. The report's grids and tests read the first; the
-    anti-aliasing comparison both."""
-    if "prefilter" not in table.columns or table.empty:
+    """``(point-sampled rows, prefiltered rows)`` at the model's own resolution: the cells without a temporal
+    prefilter (those of the first prefilter when every cell has one) and the others. The report's grids and tests
+    read the first; the anti-aliasing comparison both. Reduced-resolution cells are in neither
+    (:func:`split_resolutions`)."""
+    if table.empty:
         return table, table.iloc[:0]
+    native = table["resolution"] == 0 if "resolution" in table.columns else pd.Series(True, index=table.index)
+    if "prefilter" not in table.columns:
+        return table[native], table.iloc[:0]
     primary = "none" if (table["prefilter"] == "none").any() else table["prefilter"].iloc[0]
     mine = table["prefilter"] == primary
-    return table[mine], table[~mine]
+    return table[mine & native], table[~mine & native]
+
+
+def split_resolutions(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the reduced-resolution cells (``resolution`` > 0), of the primary prefilter
+    (:func:`split_prefilters`); empty when there are none."""
+    if "resolution" not in table.columns or table.empty:
+        return table.iloc[:0]
+    resized = table[table["resolution"] > 0]
+    if "prefilter" in table.columns and len(resized):
+        primary = "none" if (table["prefilter"] == "none").any() else table["prefilter"].iloc[0]
+        resized = resized[resized["prefilter"] == primary]
+    return resized
 
 
 def primary_grid(predictions: pd.DataFrame) -> pd.DataFrame:
@@ -114,7 +142,7 @@ def variant_table(predictions: pd.DataFrame) -> pd.DataFrame:
     """Unique variants with their grid columns, ordered by sampler, anchor, coverage, budget, stride."""
     cols = [c for c in GRID_COLUMNS if c in predictions.columns]
     table = predictions[cols].drop_duplicates("variant")
-    order = [c for c in ("sampler", "anchor", "prefilter", "coverage", "budget", "stride") if c in cols]
+    order = [c for c in ("sampler", "anchor", "prefilter", "resolution", "coverage", "budget", "stride") if c in cols]
     return table.sort_values(order).reset_index(drop=True)
 
 
@@ -127,7 +155,9 @@ def scored(predictions: pd.DataFrame) -> pd.DataFrame:
 
 def cell_facts(predictions: pd.DataFrame, keys: Sequence[str] = ("variant",)) -> pd.DataFrame:
     """:data:`FACT_COLUMNS` per cell (``keys``), from every video's clip: ``spacing_frames``/``spacing_seconds``
-    the median over videos of each clip's median spacing of distinct frames, ``span_seconds`` the median span,
+    the median over videos of each clip's median spacing of distinct frames, ``spacing_min_frames`` /
+    ``spacing_max_frames`` the median over videos of each clip's smallest / largest spacing (they differ from the
+    median where a cell's spacing varies: ``motion_uniform``, padding), ``span_seconds`` the median span,
     ``distinct_frames`` the mean, ``padded_share`` the share of clips with fewer distinct frames than
     ``clip_len``, ``too_short`` the videos left out of the cell, ``same_frames_as`` the first earlier cell (in
     table order, per model) that gave every video exactly the same indices. Facts a table cannot tell (no
@@ -145,6 +175,14 @@ def cell_facts(predictions: pd.DataFrame, keys: Sequence[str] = ("variant",)) ->
     facts = pd.DataFrame({"too_short": data.groupby(keys, sort=False)["too_short"].sum().astype("int64")})
     good = ok.groupby(keys, sort=False)
     facts["spacing_frames"] = good["median_spacing"].median()
+    if "frames" in ok:
+        gaps = ok["frames"].map(_gap_range)
+        ranges = pd.DataFrame(gaps.tolist(), index=ok.index, columns=["low", "high"]).groupby(
+            [ok[k] for k in keys], sort=False
+        )
+        facts["spacing_min_frames"], facts["spacing_max_frames"] = ranges["low"].median(), ranges["high"].median()
+    else:
+        facts["spacing_min_frames"] = facts["spacing_max_frames"] = np.nan
     facts["spacing_seconds"] = good["spacing_seconds"].median()
     facts["span_seconds"] = good["span_seconds"].median()
     facts["distinct_frames"] = good["distinct_frames"].mean()
@@ -166,6 +204,15 @@ def cell_facts(predictions: pd.DataFrame, keys: Sequence[str] = ("variant",)) ->
     return facts[FACT_COLUMNS]
 
 
+def _gap_range(frames: str) -> tuple[float, float]:
+    """The smallest and largest gap between a clip's consecutive distinct frames (``"0 0 4 10"``: 4, 6)."""
+    distinct = np.unique(np.array(str(frames).split(), dtype=np.int64))
+    if distinct.size < 2:
+        return math.nan, math.nan
+    gaps = np.diff(distinct)
+    return float(gaps.min()), float(gaps.max())
+
+
 def _coverage_column(values: pd.Series) -> pd.Series:
     """Whole-number coverages as integers (the 2025 files write ``10``, not ``10.0``)."""
     return values.astype("int64") if (values % 1 == 0).all() else values
@@ -183,6 +230,7 @@ def _variant_frame(variants: Sequence) -> pd.DataFrame:
             "spacing_unit": [v.spacing_unit for v in variants],
             "anchor": [v.anchor for v in variants],
             "prefilter": [v.prefilter for v in variants],
+            "resolution": [v.resolution or 0 for v in variants],  # 0: the model's own input size
         }
     )
 

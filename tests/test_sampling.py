@@ -117,7 +117,7 @@ def test_segment_sampler_takes_segment_centres_and_jitters_when_training():
 
 
 def test_registry_and_variant_names():
-    assert set(SAMPLERS) == {"coverage_stride", "dense", "segment", "spacing_budget"}
+    assert set(SAMPLERS) == {"coverage_stride", "dense", "segment", "spacing_budget", "motion_uniform"}
     assert get_sampler("dense").function is dense_indices
     with pytest.raises(ValueError, match="known samplers"):
         get_sampler("uniform")

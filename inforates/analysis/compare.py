@@ -61,7 +61,7 @@ def with_bandwidth(runs: list[ModelRun], path: str | Path) -> list[ModelRun]:
 
     estimates = read_bandwidth(path).drop_duplicates("video_id").set_index("video_id")["f_hz"]
     for run in runs:
-        for key in ("predictions", "prefiltered"):
+        for key in ("predictions", "prefiltered", "resized"):
             table = getattr(run, key)
             if table is None:
                 continue

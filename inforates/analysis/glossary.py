@@ -41,6 +41,10 @@ GLOSSARY: dict[str, str] = {
     "the estimate of `inforates bandwidth` (docs/bandwidth.md).",
     "prefilter": "Prefilter: a temporal low-pass before subsampling; `box` makes each sampled frame the mean of "
     "the frames in its spacing window, `triangle` a weighted mean over twice the window.",
+    "resolution": "Resolution: the spatial detail of each frame; a cell at N px has every frame downscaled to N x N "
+    "px (antialiased) and resized back to the model's input, so the same checkpoint sees less detail.",
+    "motion-guided": "Motion-guided sampling (`motion_uniform`, MGSampler): a clip's frames at equal steps of the "
+    "video's cumulative motion (frame differences on a small grey copy) instead of equal steps of time.",
     "GEE": "GEE (generalised estimating equations): a logistic regression whose standard errors allow the clips of "
     "one video (or group) to be correlated; odds ratios say how the odds of a correct prediction change per unit "
     "of a predictor, the others held fixed.",

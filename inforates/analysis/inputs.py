@@ -23,6 +23,7 @@ from ..schema import (
     results_table,
     scored,
     split_prefilters,
+    split_resolutions,
     with_later_columns,
 )
 from .reference_tables import is_reference_folder, read_reference_folder
@@ -32,8 +33,9 @@ from .reference_tables import is_reference_folder, read_reference_folder
 class ModelRun:
     """One model's results: ``predictions`` (None for the 2025 tables; the scored rows of every point-sampled
     cell), ``results`` (every such cell, with its facts) and ``per_class``; ``prefiltered`` the scored rows of the
-    cells evaluated with a temporal prefilter besides (:func:`~inforates.schema.split_prefilters`). ``tested`` is
-    what the tests that count cells use."""
+    cells evaluated with a temporal prefilter besides (:func:`~inforates.schema.split_prefilters`), ``resized`` those
+    of the cells at a reduced spatial resolution (:func:`~inforates.schema.split_resolutions`). ``tested`` is what
+    the tests that count cells use."""
 
     name: str
     source: Path
@@ -42,6 +44,7 @@ class ModelRun:
     predictions: pd.DataFrame | None = None
     info: dict = field(default_factory=dict)
     prefiltered: pd.DataFrame | None = None
+    resized: pd.DataFrame | None = None
 
     @property
     def kind(self) -> str:
@@ -85,11 +88,12 @@ def load_run_dir(path: str | Path) -> list[ModelRun]:
     runs = []
     for name, both in predictions.groupby("model", sort=False):
         pred, filtered = (part.reset_index(drop=True) for part in split_prefilters(both))
+        resized = split_resolutions(both).reset_index(drop=True)
         # Derived from the predictions (primary coverage x stride grid), so every table agrees with them.
         filtered = scored(filtered) if len(filtered) else None
-        runs.append(
-            ModelRun(str(name), path, results_table(pred), per_class_table(pred), scored(pred), info, filtered)
-        )
+        resized = scored(resized) if len(resized) else None
+        runs.append(ModelRun(str(name), path, results_table(pred), per_class_table(pred), scored(pred), info,
+                             filtered, resized))  # fmt: skip
     return runs
 
 

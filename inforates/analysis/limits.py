@@ -115,7 +115,9 @@ def limit_given_spacing(table: pd.DataFrame) -> dict:
         except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as err:
             return {**out, "skipped": f"GEE fit failed: {err}"}
     params, bse = np.asarray(fit.params, float), np.asarray(fit.bse, float)
-    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught) or not np.isfinite(bse).all():
+    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught) or not (
+        np.isfinite(bse).all() and (bse > 0).all()
+    ):
         return {**out, "skipped": "separation: the outcome is determined by the side of the limit"}
     if not fit.converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
         return {**out, "skipped": "GEE did not converge"}

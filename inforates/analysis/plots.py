@@ -344,3 +344,26 @@ def aliasing_collapse(
     ax.legend(fontsize=7.5, loc="upper right")
     ax.grid(alpha=0.3)
     return fig
+
+
+def resolution_heatmap(table: pd.DataFrame, model: str, native_px: int) -> Figure:
+    """Accuracy per spatial resolution (rows, px) and spacing between sampled frames (columns, frames), from
+    :func:`~inforates.analysis.resolution.resolution_spacing_table`; the model's own input size is marked."""
+    fig = Figure(figsize=(max(5.5, 0.9 * table.shape[1] + 3), 1.0 + 0.6 * table.shape[0] + 1.5), layout="constrained")
+    ax = fig.add_subplot()
+    values = table.to_numpy(float)
+    norm = Normalize(np.nanmin(values), np.nanmax(values))
+    image = ax.imshow(values, cmap=CMAP, norm=norm, aspect="auto")
+    ax.set_xticks(range(table.shape[1]), [_fmt(s) for s in table.columns])
+    ax.set_yticks(range(table.shape[0]), [f"{r} px" + (" (input)" if r == native_px else "") for r in table.index])
+    ax.set_xlabel("Spacing between sampled frames (frames, each clip's median)")
+    ax.set_ylabel("Spatial resolution")
+    mid = (norm.vmin + norm.vmax) / 2
+    for i in range(table.shape[0]):
+        for j in range(table.shape[1]):
+            if np.isfinite(values[i, j]):
+                ax.text(j, i, f"{values[i, j]:.3f}", ha="center", va="center", fontsize=8,
+                        color="black" if values[i, j] > mid else "white")  # fmt: skip
+    fig.colorbar(image, ax=ax, label=ACCURACY_LABEL)
+    ax.set_title(f"{model}: accuracy by spatial resolution and frame spacing")
+    return fig

@@ -32,6 +32,7 @@ from .entries_paired import (
 from .entries_paper import PAPER, SUMMARY
 from .entries_robustness import CLASS_CHANGES, COVERAGE_DROP, CRITICAL_COVERAGE, RANKING
 from .entries_sampling import ATTRIBUTION, MATCHED_EVIDENCE, RM_ANOVA
+from .entries_treatments import MOTION_GUIDED, RESOLUTION
 from .entry import PROTOCOLS, Analysis, Context, Entry
 from .inputs import Inputs, ModelRun
 
@@ -53,6 +54,8 @@ ENTRIES: tuple[Entry, ...] = (
     NYQUIST,
     PREDICTED_LIMIT,
     ANTIALIAS,
+    RESOLUTION,
+    MOTION_GUIDED,
     PAPER,
     SUMMARY,
     RANKING,
@@ -67,6 +70,8 @@ REPORT_ORDER = (
     "nyquist_check",
     "predicted_limit",
     "antialias",
+    "resolution",
+    "motion_guided",
     "accuracy_by_variant",
     "ranking",
     "rm_anova",

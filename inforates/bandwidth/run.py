@@ -28,6 +28,7 @@ import torch
 from ..aliasing import critical_spacing
 from ..configs import Recipe
 from ..data.decoding import VideoDecodeError, VideoReader, video_bytes, video_source
+from ..data.motion import SMALL_SIDE
 from ..data.sources import load_video_dataset, undecoded
 from ..errors import RecipeError
 from ..files import atomic_write, file_problem, file_record, read_json, write_json
@@ -41,7 +42,7 @@ BANDWIDTH_COLUMNS = [
     "video_id", "split", "path", "f_hz", "cutoff_hz", "critical_spacing_frames", "critical_spacing_seconds",
     "confidence", "method", "frames", "fps", "reason",
 ]  # fmt: skip
-DECODE_SIDE = 64  # pixels on the short side the decoder scales frames down to (the estimator averages further)
+DECODE_SIDE = SMALL_SIDE  # the decoder's small copy (the estimator averages further), as the motion profile's
 
 
 def estimator_digest() -> str:

@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         "" if facts.distinct_frames == args.clip_len else f" (padded: {args.clip_len - facts.distinct_frames} repeats)"
     )
     print(f"indices:         {' '.join(map(str, indices.tolist()))}")
+    if variant.needs_motion:
+        print("                 (no video here, so no motion: equal steps of time; on a video, equal steps of its "
+              "motion)")  # fmt: skip
     print(f"distinct frames: {facts.distinct_frames} of {args.clip_len}{padded}")
     print(f"span:            {facts.span_frames} frames", end="")
     print(f" = {facts.span_seconds:.3f} s at {args.fps:g} fps" if args.fps else "")

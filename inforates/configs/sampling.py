@@ -71,6 +71,16 @@ class SamplingArguments:
         default_factory=list,
         metadata={"help": "Prefilters the evaluation grid is crossed with, e.g. [none, box] (default: [prefilter])."},
     )
+    train_resolution: int | None = field(
+        default=None,
+        metadata={"help": "Train (and validate) at this spatial resolution: each frame downscaled to N x N px "
+                          "(antialiased) and resized back to the model's input. Default: the model's input."},
+    )  # fmt: skip
+    eval_resolutions: list[int] = field(
+        default_factory=list,
+        metadata={"help": "Spatial resolutions (px) the evaluation grid is crossed with, beside the model's own "
+                          "input (or train_resolution), e.g. [32, 16, 8]."},
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         check_choice("sampler", self.sampler, tuple(SAMPLERS))
@@ -79,6 +89,15 @@ class SamplingArguments:
             check_choice("eval_prefilters", name, PREFILTERS)
         if len(set(self.eval_prefilters)) != len(self.eval_prefilters):
             fail("eval_prefilters", self.eval_prefilters, "each prefilter once")
+        for key, values in (
+            ("train_resolution", [self.train_resolution]),
+            ("eval_resolutions", self.eval_resolutions),
+        ):
+            for value in values:
+                if value is not None and (value != int(value) or value < 1):
+                    fail(key, value, "a resolution is a whole number of pixels >= 1")
+        if len(set(self.eval_resolutions)) != len(self.eval_resolutions):
+            fail("eval_resolutions", self.eval_resolutions, "each resolution once")
         check_choice("spacing_unit", self.spacing_unit, SPACING_UNITS)
         if self.anchor is not None:
             check_choice("anchor", self.anchor, ANCHORS)
@@ -131,13 +150,28 @@ class SamplingArguments:
             steps = self.spacings if SAMPLERS[name].takes_budget else self.strides
             grid += build_grid(self.coverages, steps, name, self.anchor, self.budgets, self.spacing_unit)
         prefilters = self.eval_prefilters or [self.prefilter]
-        return [dataclasses.replace(variant, prefilter=p) for p in prefilters for variant in grid]
+        resolutions = [self.train_resolution, *(r for r in self.eval_resolutions if r != self.train_resolution)]
+        return [
+            dataclasses.replace(variant, prefilter=p, resolution=r)
+            for r in resolutions
+            for p in prefilters
+            for variant in grid
+        ]
 
     def train_variants(self) -> list[SamplingVariant]:
         """The training clips' variants (random anchor); spacing_budget ones take the largest budget."""
         budget = max(self.budgets) if SAMPLERS[self.sampler].takes_budget else None
         return [
-            SamplingVariant(coverage, stride, self.sampler, "random", budget, self.spacing_unit, self.prefilter)
+            SamplingVariant(
+                coverage,
+                stride,
+                self.sampler,
+                "random",
+                budget,
+                self.spacing_unit,
+                self.prefilter,
+                self.train_resolution,
+            )
             for coverage in self.train_coverage
             for stride in self.train_stride
         ]
@@ -154,4 +188,5 @@ class SamplingArguments:
             budget,
             self.spacing_unit,
             self.prefilter,
+            self.train_resolution,
         )

@@ -35,11 +35,20 @@ import torch
 from ..sampling import SamplingVariant, video_rng
 from .decoding import VideoDecodeError, open_video, video_source
 from .frame_cache import FrameCache
+from .motion import motion_profile
 from .processor import ProcessorSettings
 from .rand_augment import RandAugment
 from .skips import SkipLog
 from .sources.common import annotated_window
-from .transforms import check_crop, eval_geometry, random_erasing, to_pixel_values, train_geometry, weighted_frames
+from .transforms import (
+    check_crop,
+    eval_geometry,
+    random_erasing,
+    reduce_resolution,
+    to_pixel_values,
+    train_geometry,
+    weighted_frames,
+)
 
 
 logger = logging.getLogger(__name__)
@@ -84,6 +93,8 @@ class VideoCollator:
             )
         self.variants = tuple(dataclasses.replace(v, anchor="random") for v in variants) if train else variants
         self.variant = self.variants[0]
+        if len({v.resolution for v in self.variants}) > 1:
+            raise ValueError("the variants of one collator share one resolution (train_resolution)")
         self.train = train
         self.seed = int(seed)
         self.random_resized_crop = random_resized_crop
@@ -131,13 +142,13 @@ class VideoCollator:
             first, count = self._window(window, len(frames), video_source(value))
             frames = frames[first : first + count]
             key = video_id if video_id is not None else video_source(value)
-            picks = self._indices(key, len(frames), fps, rng)
+            picks = self._indices(key, len(frames), fps, rng, self._motion(value, first, count))
             plans = [variant.frame_weights(indices, len(frames)) for indices, variant in picks]
             return [weighted_frames(frames[torch.from_numpy(sources)], weights) for sources, weights in plans]
         with open_video(value) as video:
             first, count = self._window(window, video.total_frames, video.path)
             key = video_id if video_id is not None else video.path
-            picks = self._indices(key, count, video.fps, rng)
+            picks = self._indices(key, count, video.fps, rng, self._motion(value, first, count))
             if all(variant.prefilter == "none" for _, variant in picks):
                 indices = np.concatenate([indices for indices, _ in picks])
                 return list(video.get(indices + first).split(self.clip_len))
@@ -145,6 +156,10 @@ class VideoCollator:
             union = np.unique(np.concatenate([sources for sources, _ in plans]))
             frames = video.get(union + first)
             return [weighted_frames(frames[np.searchsorted(union, s)], w) for s, w in plans]
+
+    def _motion(self, value: Any, first: int, count: int) -> np.ndarray | None:
+        """The video's motion profile over the clip's frames, when a variant samples by motion."""
+        return motion_profile(value, first, count) if any(v.needs_motion for v in self.variants) else None
 
     @staticmethod
     def _window(window, total_frames: int, path: str) -> tuple[int, int]:
@@ -154,7 +169,7 @@ class VideoCollator:
             raise VideoDecodeError(path, "metadata", str(err)) from None
 
     def _indices(
-        self, video_id: str, total_frames: int, fps: float, rng: np.random.Generator | None
+        self, video_id: str, total_frames: int, fps: float, rng: np.random.Generator | None, motion=None
     ) -> list[tuple[np.ndarray, SamplingVariant]]:
         """Frame indices of each clip to take from the video ``video_id`` (its path where rows have no id), with
         the variant that drew them. A video too short for a ``spacing_budget`` variant gets the largest spacing
@@ -162,11 +177,13 @@ class VideoCollator:
         videos out of the cell instead."""
         if not self.train:  # a random anchor at evaluation time is drawn per video, the same in every run
             rng = video_rng(self.seed, video_id)
-            return [(self.variant.indices(total_frames, self.clip_len, rng=rng, fps=fps, fit=True), self.variant)]
+            indices = self.variant.indices(total_frames, self.clip_len, rng=rng, fps=fps, fit=True, motion=motion)
+            return [(indices, self.variant)]
         picks = []
         for _ in range(self.clips_per_video):
             variant = self.variants[rng.integers(len(self.variants))] if len(self.variants) > 1 else self.variant
-            picks.append((variant.indices(total_frames, self.clip_len, rng=rng, fps=fps, fit=True), variant))
+            indices = variant.indices(total_frames, self.clip_len, rng=rng, fps=fps, fit=True, motion=motion)
+            picks.append((indices, variant))
         return picks
 
     def __call__(self, rows: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
@@ -183,7 +200,7 @@ class VideoCollator:
             others = f"; all {len(errors)} videos of this batch failed" if len(errors) > 1 else ""
             raise VideoDecodeError(first.path, first.stage, first.reason + others) from first
         # stacked as uint8 and converted once: the same values as eval/train_transform, a quarter of the copying
-        pixels = to_pixel_values(torch.stack(pixel_values), self.settings)
+        pixels = reduce_resolution(to_pixel_values(torch.stack(pixel_values), self.settings), self.variant.resolution)
         if self.random_erasing_prob > 0:  # on normalised pixels, as VideoMAE: the noise is N(0, 1) there
             for clip in pixels:
                 random_erasing(clip, self.random_erasing_prob, generator)

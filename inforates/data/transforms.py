@@ -277,3 +277,22 @@ def random_erasing(
             pixels[..., top : top + h, left : left + w] = noise
             return pixels
     return pixels
+
+
+def reduce_resolution(pixels: torch.Tensor, resolution: int | None) -> torch.Tensor:
+    """Frames ``(..., 3, H, W)`` (float) with less spatial information: each downscaled to ``resolution`` x
+    ``resolution`` px (bilinear, antialiased: the mean over each output pixel's footprint) and resized back to
+    ``H x W`` (bilinear), so the same model sees the detail of a ``resolution``-px frame. ``None``, or a resolution
+    at least the frame's size on both sides, returns ``pixels`` unchanged.
+
+        >>> frames = torch.rand(2, 3, 32, 32)
+        >>> reduce_resolution(frames, 8).shape, reduce_resolution(frames, None) is frames
+        (torch.Size([2, 3, 32, 32]), True)
+    """
+    height, width = pixels.shape[-2:]
+    if resolution is None or (resolution >= height and resolution >= width):
+        return pixels
+    flat = pixels.reshape(-1, *pixels.shape[-3:])
+    small = F.interpolate(flat, size=(resolution, resolution), mode="bilinear", antialias=True, align_corners=False)
+    back = F.interpolate(small, size=(height, width), mode="bilinear", align_corners=False)
+    return back.reshape(pixels.shape)

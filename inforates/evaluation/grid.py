@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ..data.decoding import VideoDecodeError, open_video, video_source
+from ..data.motion import motion_profile
 from ..data.sources.common import annotated_window
 from ..data.transforms import (
     crop_axis,
@@ -29,6 +30,7 @@ from ..data.transforms import (
     eval_geometry,
     eval_transform,
     pad_to_crop,
+    reduce_resolution,
     to_pixel_values,
     weighted_frames,
 )
@@ -43,12 +45,24 @@ def variant_indices(
     seed: int = 0,
     video_id: str = "",
     fps: float | None = None,
+    motion: np.ndarray | None = None,
 ) -> list[np.ndarray | None]:
     """Frame indices (``clip_len``) of every variant for one video, ``None`` where the video is too short for the
     cell (``spacing_budget``). A random anchor draws from :func:`~inforates.sampling.video_rng` ``(seed,
     video_id)``, as ``data.collator.VideoCollator`` does when it evaluates: every process, every resumed run and
-    every mount point sample the same frames of a video. ``fps`` turns spacings in seconds into frames."""
-    return [variant.indices(total_frames, clip_len, rng=video_rng(seed, video_id), fps=fps) for variant in variants]
+    every mount point sample the same frames of a video. ``fps`` turns spacings in seconds into frames; ``motion``
+    (the video's per-frame motion energy) places a motion-guided cell's frames."""
+    return [
+        variant.indices(total_frames, clip_len, rng=video_rng(seed, video_id), fps=fps, motion=motion)
+        for variant in variants
+    ]
+
+
+def needed_motion(variants: Sequence[SamplingVariant], video, first: int, total_frames: int) -> np.ndarray | None:
+    """The video's motion profile over its frames ``first .. first + total_frames - 1`` when a cell needs it."""
+    if not any(variant.needs_motion for variant in variants):
+        return None
+    return motion_profile(video, first, total_frames)
 
 
 def stacked_indices(indices: Sequence[np.ndarray | None], clip_len: int) -> np.ndarray:
@@ -163,8 +177,9 @@ class GridCollator:
         """All variant clips of one video (of its ``segment``, ``(first frame, length)``, when given),
         ``(V, T, C, H, W)`` float32, plus its frame count (the segment's) and frame rate."""
         reader, key, first, total_frames = self._open(video, video_id, segment)
+        motion = needed_motion(self.variants, video, first, total_frames)
         try:
-            cells = variant_indices(self.variants, total_frames, self.clip_len, self.seed, key, reader.fps)
+            cells = variant_indices(self.variants, total_frames, self.clip_len, self.seed, key, reader.fps, motion)
         except ValueError as err:  # a spacing in seconds on a video without a frame rate
             raise VideoDecodeError(reader.path, "metadata", str(err)) from None
         indices = stacked_indices(cells, self.clip_len)
@@ -173,14 +188,22 @@ class GridCollator:
             # Eval transforms act frame by frame (resize, crop, normalise): transform the union once, then gather.
             pixels = eval_transform(reader.get(union), self.settings)
             positions = torch.from_numpy(np.searchsorted(union, indices + first))
-            return pixels[positions], int(total_frames), float(reader.fps)
+            return self._at_resolutions(pixels[positions]), int(total_frames), float(reader.fps)
         # Prefiltered cells: each frame a weighted mean of decoded frames. The transforms are linear (resize, crop,
         # an affine normalisation), so the mean of transformed frames is the transformed mean: transform once.
         plans = [variant.frame_weights(cell, total_frames) for variant, cell in zip(self.variants, indices)]
         union = np.unique(np.concatenate([sources for sources, _ in plans]))
         pixels = eval_transform(reader.get(union + first), self.settings)
         clips = [weighted_frames(pixels[np.searchsorted(union, s)], w) for s, w in plans]
-        return torch.stack(clips), int(total_frames), float(reader.fps)
+        return self._at_resolutions(torch.stack(clips)), int(total_frames), float(reader.fps)
+
+    def _at_resolutions(self, clips: torch.Tensor) -> torch.Tensor:
+        """Each cell's clip ``(V, T, C, H, W)`` at its ``resolution`` (the frames are decoded and transformed once;
+        a reduced-resolution cell is the same frames with less spatial detail)."""
+        for i, variant in enumerate(self.variants):
+            if variant.resolution is not None:
+                clips[i] = reduce_resolution(clips[i], variant.resolution)
+        return clips
 
     def __call__(self, items: Sequence[dict]) -> dict:
         if self.views > 1:

@@ -48,9 +48,11 @@ def evaluate(
 
     checkpoints = resolve_checkpoints(evaluation.checkpoints, args.output_dir, recipe.model.model_name_or_path)
     variants = recipe.sampling.grid()
-    if evaluation.views > 1 and any(v.prefilter != "none" for v in variants):
-        raise RecipeError("prefilter/eval_prefilters: a prefiltered cell is evaluated with one view; set test_clips "
-                          "and test_crops to 1, or evaluate the prefilters in a run of their own")  # fmt: skip
+    if evaluation.views > 1 and any(v.prefilter != "none" or v.resolution is not None or v.needs_motion
+                                    for v in variants):  # fmt: skip
+        raise RecipeError("prefilter/eval_prefilters/eval_resolutions/motion_uniform: a prefiltered, resized or "
+                          "motion-guided cell is evaluated with one view; set test_clips and test_crops to 1, or "
+                          "evaluate them in a run of their own")  # fmt: skip
     with args.main_process_first(desc="loading the evaluation split"):
         videos = load_eval_videos(
             recipe.data, evaluation.eval_split, evaluation.max_eval_videos, args.seed, evaluation.segment_frames

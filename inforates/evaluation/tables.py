@@ -16,7 +16,7 @@ import pandas as pd
 from ..metrics.accuracy import top_k_hits
 from ..sampling import SamplingVariant, clip_facts, frames_text, temporal_views, video_rng
 from ..schema import PREDICTION_COLUMNS, VIEW_COLUMNS
-from .grid import variant_indices
+from .grid import needed_motion, variant_indices
 from .views import AVERAGED, CROP_AXES, CROP_NAMES, SINGLE, slot_view
 
 
@@ -71,8 +71,18 @@ def prediction_rows(source: RowSource, output) -> pd.DataFrame:
     hit, in_top5 = top_k_hits(probs, true_index, k=5)
     clips = [
         indices
-        for video_id, frames, rate in zip(table["video_id"], total_frames, fps)
-        for indices in variant_indices(variants, int(frames), clip_len, seed, str(video_id), rate)
+        for video_id, path, first, frames, rate in zip(
+            table["video_id"], table["path"], table["segment_start"], total_frames, fps
+        )
+        for indices in variant_indices(
+            variants,
+            int(frames),
+            clip_len,
+            seed,
+            str(video_id),
+            rate,
+            needed_motion(variants, path, int(first), int(frames)),
+        )  # fmt: skip
     ]
     too_short = np.array([indices is None for indices in clips], dtype=bool)
     facts = [
@@ -108,6 +118,7 @@ def prediction_rows(source: RowSource, output) -> pd.DataFrame:
             "spacing_unit": per_variant([v.spacing_unit for v in variants]),
             "anchor": per_variant([v.anchor for v in variants]),
             "prefilter": per_variant([v.prefilter for v in variants]),
+            "resolution": per_variant([v.resolution or 0 for v in variants]).astype(np.int64),
             "pred": pred_label,
             "pred_class": np.where(too_short, "", np.asarray(model_labels, dtype=object)[pred_index].astype(str)),
             "correct": hit & ~too_short,

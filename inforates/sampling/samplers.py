@@ -206,14 +206,44 @@ def spacing_budget_indices(
     return frames[even_positions(budget, int(clip_len))]
 
 
+def motion_uniform_indices(
+    total_frames: int,
+    coverage: float,
+    stride: int,
+    clip_len: int,
+    anchor: str = "start",
+    rng: np.random.Generator | None = None,
+    motion: np.ndarray | None = None,
+) -> np.ndarray:
+    """The ``motion_uniform`` sampler (MGSampler): in the coverage window, ``clip_len`` of its every ``stride``-th
+    frames at equal steps of the video's cumulative motion (``motion``: each frame's motion energy,
+    :func:`~inforates.sampling.motion.motion_positions`); deterministic per video. Without ``motion`` (a probe, no
+    video) the steps are of time.
+
+    >>> motion_uniform_indices(100, 100, 1, 4, motion=np.r_[np.zeros(50), np.ones(50)]).tolist()
+    [56, 68, 81, 93]
+    """
+    from .motion import motion_positions
+
+    _check_args(total_frames, coverage, stride, clip_len, anchor, rng)
+    start, length = coverage_window(int(total_frames), coverage, anchor, rng)
+    if motion is None:
+        motion = np.zeros(int(total_frames))
+    elif len(motion) != total_frames:
+        raise ValueError(f"motion has {len(motion)} frames, the video {total_frames}")
+    return motion_positions(motion, start, length, int(stride), int(clip_len))
+
+
 @dataclass(frozen=True)
 class Sampler:
     """A registered sampler: its function, whether its variants have a ``budget`` (the spacing x budget axes)
-    instead of a coverage, and the anchor its evaluation variants use unless the recipe names one."""
+    instead of a coverage, the anchor its evaluation variants use unless the recipe names one, and whether it reads
+    the video's per-frame motion (``needs_motion``: its function takes ``motion=``)."""
 
     function: Callable[..., np.ndarray | None]
     takes_budget: bool = False
     default_anchor: str = "start"
+    needs_motion: bool = False
 
     @property
     def axes(self) -> tuple[str, str]:
@@ -232,6 +262,7 @@ SAMPLERS: dict[str, Sampler] = {
     "dense": Sampler(dense_indices),
     "segment": Sampler(segment_indices),
     "spacing_budget": Sampler(spacing_budget_indices, takes_budget=True, default_anchor="center"),
+    "motion_uniform": Sampler(motion_uniform_indices, needs_motion=True),
 }
 
 

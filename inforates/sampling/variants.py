@@ -12,6 +12,8 @@ spacing x budget (``spacing_budget``), an anchor, and the unit its stride/spacin
     ('d0p16s_k8', [73, 73, 77, 77])
     >>> SamplingVariant(coverage=50, stride=4, prefilter="box").name   # each frame the mean of its spacing window
     'cov50_s4_box'
+    >>> SamplingVariant(coverage=50, stride=4, resolution=16).name      # frames at 16 x 16 px, resized back
+    'cov50_s4_r16'
 """
 
 from __future__ import annotations
@@ -63,11 +65,16 @@ class SamplingVariant:
     budget: int | None = None
     spacing_unit: str = "frames"
     prefilter: str = "none"
+    resolution: int | None = None
 
     def __post_init__(self) -> None:
         info = get_sampler(self.sampler)
         if self.prefilter not in PREFILTERS:
             raise ValueError(f"prefilter must be one of {', '.join(PREFILTERS)}, got {self.prefilter!r}")
+        if self.resolution is not None:
+            if isinstance(self.resolution, bool) or int(self.resolution) != self.resolution or self.resolution < 1:
+                raise ValueError(f"resolution must be a whole number of pixels >= 1, got {self.resolution!r}")
+            object.__setattr__(self, "resolution", int(self.resolution))
         if self.anchor is None:
             object.__setattr__(self, "anchor", info.default_anchor)
         if self.anchor not in ANCHORS:
@@ -107,6 +114,8 @@ class SamplingVariant:
             parts.append(self.anchor)
         if self.prefilter != "none":
             parts.append(self.prefilter)
+        if self.resolution is not None:
+            parts.append(f"r{self.resolution}")
         return "_".join(parts)
 
     def stride_frames(self, fps: float | None = None) -> int:
@@ -126,13 +135,22 @@ class SamplingVariant:
         rng: np.random.Generator | None = None,
         fps: float | None = None,
         fit: bool = False,
+        motion: np.ndarray | None = None,
     ) -> np.ndarray | None:
         """``clip_len`` frame indices of a video of ``total_frames`` frames at ``fps``, or ``None`` when the video
-        is too short for the cell (spacing_budget without ``fit``)."""
+        is too short for the cell (spacing_budget without ``fit``). ``motion``: the video's per-frame motion
+        energy, which a motion-guided sampler reads (:attr:`needs_motion`)."""
         info, stride = get_sampler(self.sampler), self.stride_frames(fps)
         if info.takes_budget:
             return info.function(total_frames, stride, self.budget, clip_len, self.anchor, rng, fit=fit)
+        if info.needs_motion:
+            return info.function(total_frames, self.coverage, stride, clip_len, self.anchor, rng, motion=motion)
         return info.function(total_frames, self.coverage, stride, clip_len, self.anchor, rng)
+
+    @property
+    def needs_motion(self) -> bool:
+        """Whether its frames depend on the video's motion (``motion_uniform``)."""
+        return get_sampler(self.sampler).needs_motion
 
     def frame_weights(self, indices, total_frames: int) -> tuple[np.ndarray, np.ndarray]:
         """The frames to decode for the clip at ``indices`` and the weights that make its frames from them
@@ -224,7 +242,7 @@ def check_grid(variants: list[SamplingVariant], clip_len: int, seed: int = 0) ->
             for fps in PROBE_FPS:
                 indices = variant.indices(length, clip_len, rng=video_rng(seed, f"probe-{length}"), fps=fps)
                 key.append(None if indices is None else tuple(indices.tolist()))
-        key = (variant.prefilter, *key)  # the same frames, filtered otherwise, are another cell
+        key = (variant.prefilter, variant.resolution, *key)  # the same frames, filtered or resized, are another cell
         if key in first:
             aliases.append((variant.name, first[key]))
         else:

@@ -59,7 +59,14 @@ _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 # Keys newer than some runs, and the value every run before them had: left out of the identity at that value, so
 # that adding a key never makes an earlier run someone else's.
-LATER_KEYS = {"prefilter": "none", "eval_prefilters": [], "random_erasing_prob": 0.0, "head_dropout": None}
+LATER_KEYS = {
+    "prefilter": "none",
+    "eval_prefilters": [],
+    "random_erasing_prob": 0.0,
+    "head_dropout": None,
+    "train_resolution": None,
+    "eval_resolutions": [],
+}
 
 
 def identity(recipe: Recipe) -> dict:
