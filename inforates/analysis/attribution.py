@@ -15,13 +15,13 @@ per sampled step that the sampling theorem says decides what is seen. Per-clip f
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from ..aliasing import aliasing_x
 from .accuracy import cluster_ids
+from .gee import fit_logistic_gee
 from .pvalues import normal_p
 
 
@@ -169,7 +169,6 @@ def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -
     that. Constant or collinear predictors are dropped with their reason; a fit that separates or does not converge
     is ``{"skipped": reason}``."""
     import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
     data, single = attribution_data(predictions)
     out = {
@@ -189,27 +188,13 @@ def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -
     if not kept:
         return {**out, "skipped": "no predictor varies over the clips"}
     exog = sm.add_constant(data[kept].to_numpy(float), has_constant="add")
-    groups = pd.factorize(data["cluster"])[0]
-    model = sm.GEE(
-        data["correct"].to_numpy(),
-        exog,
-        groups=groups,
-        family=sm.families.Binomial(),
-        cov_struct=sm.cov_struct.Exchangeable(),
-    )
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-        warnings.simplefilter("always")
-        try:
-            fit = model.fit()
-        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as err:
-            return {**out, "skipped": f"GEE fit failed: {err}"}
-    params, bse = np.asarray(fit.params, float), np.asarray(fit.bse, float)
-    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught):
-        return {**out, "skipped": "perfect separation: a predictor splits right from wrong clips"}
-    if not (np.isfinite(params).all() and np.isfinite(bse).all()) or np.abs(params[1:]).max() > max_abs_coef:
+    fit = fit_logistic_gee(data["correct"], exog, data["cluster"],
+                           "perfect separation: a predictor splits right from wrong clips")  # fmt: skip
+    if isinstance(fit, str):
+        return {**out, "skipped": fit}
+    params, bse = fit.params, fit.bse
+    if np.abs(params[1:]).max() > max_abs_coef:
         return {**out, "skipped": "quasi-perfect separation: the odds ratios run off to infinity"}
-    if not fit.converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        return {**out, "skipped": "GEE did not converge"}
     vif = variance_inflation(data, kept)
     for i, name in enumerate(kept, start=1):
         p, log10_p = normal_p(params[i] / bse[i])
@@ -229,7 +214,7 @@ def attribution(predictions: pd.DataFrame, max_abs_coef: float = MAX_ABS_COEF) -
             "vif": vif[name],
         }
     out["intercept"] = float(params[0])
-    out["working_correlation"] = float(np.atleast_1d(model.cov_struct.dep_params)[0])
+    out["working_correlation"] = fit.working_correlation
     out["collinear"] = [name for name in kept if vif[name] > VIF_HIGH]
     out["order"] = list(out["predictors"])
     return out

@@ -20,13 +20,13 @@ separates the two.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from ..aliasing import aliasing_x, direction_of, frac
 from .accuracy import cluster_ids
+from .gee import fit_logistic_gee
 from .nyquist import paired_contrast
 from .pvalues import normal_p
 from .robustness import cluster_mean_test
@@ -95,9 +95,6 @@ def limit_given_spacing(table: pd.DataFrame) -> dict:
     """GEE logistic model ``outcome ~ log2(spacing) + past`` on the clips below or past the limit (binomial,
     exchangeable within clusters, robust errors): the odds ratio of crossing the limit at a given spacing, with its
     95 % CI and Wald p; ``{"skipped": reason}`` when it cannot be fitted."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
-
     data = table[table["band"] != ""]
     out = {"n_clips": int(len(data)), "n_clusters": int(data["cluster"].nunique())}
     past = (data["band"] == "past").to_numpy(float)
@@ -106,21 +103,11 @@ def limit_given_spacing(table: pd.DataFrame) -> dict:
     if data["outcome"].nunique() < 2:
         return {**out, "skipped": "every clip has the same outcome"}
     exog = np.column_stack([np.ones(len(data)), np.log2(data["spacing"].to_numpy(float)), past])
-    model = sm.GEE(data["outcome"].to_numpy(float), exog, groups=pd.factorize(data["cluster"])[0],
-                   family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable())  # fmt: skip
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-        warnings.simplefilter("always")
-        try:
-            fit = model.fit()
-        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as err:
-            return {**out, "skipped": f"GEE fit failed: {err}"}
-    params, bse = np.asarray(fit.params, float), np.asarray(fit.bse, float)
-    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught) or not (
-        np.isfinite(bse).all() and (bse > 0).all()
-    ):
-        return {**out, "skipped": "separation: the outcome is determined by the side of the limit"}
-    if not fit.converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        return {**out, "skipped": "GEE did not converge"}
+    fit = fit_logistic_gee(data["outcome"], exog, data["cluster"],
+                           "separation: the outcome is determined by the side of the limit")  # fmt: skip
+    if isinstance(fit, str):
+        return {**out, "skipped": fit}
+    params, bse = fit.params, fit.bse
     p, log10_p = normal_p(params[2] / bse[2])
     return {
         **out,

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from .accuracy import cluster_ids
+from .gee import fit_logistic_gee
 from .nyquist import paired_contrast
 from .robustness import cluster_mean_test
 
@@ -100,9 +100,6 @@ def resolution_by_spacing(native: pd.DataFrame, resized: pd.DataFrame, native_px
     """GEE logistic ``correct ~ log2(px) + log2(spacing) + log2(px):log2(spacing)`` over every clip at every
     resolution (binomial, exchangeable within videos, robust errors): the odds ratio per halving of the
     resolution, and the interaction (how that ratio changes per doubling of the spacing), with CIs and Wald p."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
-
     from .pvalues import normal_p
 
     data = _clips(native, resized, native_px)
@@ -115,21 +112,11 @@ def resolution_by_spacing(native: pd.DataFrame, resized: pd.DataFrame, native_px
         data["log2_spacing"] - data["log2_spacing"].mean(),
     )
     exog = np.column_stack([np.ones(len(data)), centred_px, centred_sp, centred_px * centred_sp])
-    model = sm.GEE(data["outcome"].to_numpy(), exog, groups=pd.factorize(data["cluster"])[0],
-                   family=sm.families.Binomial(), cov_struct=sm.cov_struct.Exchangeable())  # fmt: skip
-    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-        warnings.simplefilter("always")
-        try:
-            fit = model.fit()
-        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as err:
-            return {**out, "skipped": f"GEE fit failed: {err}"}
-        params, bse = np.asarray(fit.params, float), np.asarray(fit.bse, float)
-    if any(issubclass(w.category, PerfectSeparationWarning) for w in caught) or not (
-        np.isfinite(bse).all() and (bse > 0).all()
-    ):
-        return {**out, "skipped": "separation: the outcome is determined by the resolution and spacing"}
-    if not fit.converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        return {**out, "skipped": "GEE did not converge"}
+    fit = fit_logistic_gee(data["outcome"], exog, data["cluster"],
+                           "separation: the outcome is determined by the resolution and spacing")  # fmt: skip
+    if isinstance(fit, str):
+        return {**out, "skipped": fit}
+    params, bse = fit.params, fit.bse
     z = 1.959964
     halving = {"odds_ratio": math.exp(-params[1]), "ci_low": math.exp(-params[1] - z * bse[1]),
                "ci_high": math.exp(-params[1] + z * bse[1])}  # fmt: skip
