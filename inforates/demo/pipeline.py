@@ -30,7 +30,8 @@ from ..study.run import StudyResult, banner, compare_study, finish, print_plan, 
 from .summary import DENSEST, SUMMARY_FILE, print_summary
 
 
-RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes" / "demo"  # package data; recipes/demo links here
+# package data (the repository's recipes/ links to inforates/recipes)
+RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes" / "demo"
 MODELS = ("timesformer", "videomae", "vivit")
 SEES_DIRECTION = 0.75  # validation direction accuracy (densest variant) from which a model joins the Nyquist check
 VALIDATION_DIR = "validation"
