@@ -7,12 +7,12 @@ import json
 import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 from conftest import REPO_ROOT
+
+from inforates import cli
 
 
 def test_metrics_reach_trackio_and_tensorboard(tmp_path):
@@ -27,17 +27,14 @@ def test_metrics_reach_trackio_and_tensorboard(tmp_path):
     argv = ["--config", str(recipe), "--dataset_dir", str(synth), "--output_dir", str(out), "--max_steps", "4"]
     argv += ["--logging_steps", "1", "--eval_strategy", "steps", "--eval_steps", "2", "--save_strategy", "no"]
     argv += ["--load_best_model_at_end", "false", "--disable_tqdm", "true"]
-    env = {**os.environ, "TRACKIO_DIR": str(tmp_path / "trackio"), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-m", "inforates.cli", "train", *argv], env=env, capture_output=True,
-                          text=True, cwd=REPO_ROOT)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert cli.main(["train", *argv]) == 0  # in this process: trackio's store is the one conftest set
     history = json.loads((out / "trainer_state.json").read_text())["log_history"]
     losses = {log["step"]: log["loss"] for log in history if "loss" in log}
     accuracies = {log["step"]: log["eval_accuracy"] for log in history if "eval_accuracy" in log}
     assert len(losses) == 4 and len(accuracies) == 2
 
     # trackio: one SQLite database per project, a JSON row of metrics per log call
-    with sqlite3.connect(tmp_path / "trackio" / "inforates-test.db") as db:
+    with sqlite3.connect(TRACKIO_STORE / "inforates-test.db") as db:
         rows = [json.loads(m) for name, m in db.execute("select run_name, metrics from metrics") if name == "tracked"]
     logged = {row["train/global_step"]: row["train/loss"] for row in rows if "train/loss" in row}
     assert logged == losses
@@ -85,8 +82,6 @@ def _wandb_run(folder):
 
 def test_evaluation_and_comparison_reach_wandb_offline_trackio_and_tensorboard(tmp_path, monkeypatch, capsys):
     from test_evaluate import CLASSES, make_checkpoint, make_videofolder
-
-    from inforates import cli
 
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_SILENT", "true")
