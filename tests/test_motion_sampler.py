@@ -37,7 +37,7 @@ def test_frames_go_where_the_motion_is():
     assert motion_uniform_indices(20, 100, 8, 8, motion=np.ones(20)).tolist() == clip_indices(20, 100, 8, 8).tolist()
     again = motion_uniform_indices(100, 100, 1, 8, motion=burst)
     assert again.tolist() == motion_uniform_indices(100, 100, 1, 8, motion=burst).tolist()  # deterministic
-    with pytest.raises(ValueError, match="motion has 99 frames"):
+    with pytest.raises(ValueError, match="motion has 99 frames, the window ends at frame 100"):
         motion_uniform_indices(100, 100, 1, 8, motion=np.ones(99))
 
 

@@ -81,7 +81,8 @@ def coverage_window(total_frames: int, coverage: float, anchor: str = "start", r
 def coverage_sampler(place: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     """A sampler on the coverage x stride axes, called ``(total_frames, coverage, stride, clip_len, anchor="start",
     rng=None)``, from ``place(start, length, stride, clip_len, anchor, rng)``, which puts the clip's frames inside the
-    coverage window ``[start, start + length)`` once the arguments are checked (:func:`coverage_window`)."""
+    coverage window ``[start, start + length)`` once the arguments are checked (:func:`coverage_window`). Keywords
+    beyond those (``motion=``) go to ``place``."""
 
     def sampler(
         total_frames: int,
@@ -90,10 +91,11 @@ def coverage_sampler(place: Callable[..., np.ndarray]) -> Callable[..., np.ndarr
         clip_len: int,
         anchor: str = "start",
         rng: np.random.Generator | None = None,
+        **content,
     ) -> np.ndarray:
         _check_args(total_frames, coverage, stride, clip_len, anchor, rng)
         start, length = coverage_window(int(total_frames), coverage, anchor, rng)
-        return place(start, length, int(stride), int(clip_len), anchor, rng)
+        return place(start, length, int(stride), int(clip_len), anchor, rng, **content)
 
     functools.update_wrapper(sampler, place)
     del sampler.__wrapped__  # its signature is the sampler's, not place's
@@ -206,17 +208,12 @@ def spacing_budget_indices(
     return frames[even_positions(budget, int(clip_len))]
 
 
+@coverage_sampler
 def motion_uniform_indices(
-    total_frames: int,
-    coverage: float,
-    stride: int,
-    clip_len: int,
-    anchor: str = "start",
-    rng: np.random.Generator | None = None,
-    motion: np.ndarray | None = None,
+    start: int, length: int, stride: int, clip_len: int, anchor: str, rng, motion: np.ndarray | None = None
 ) -> np.ndarray:
     """The ``motion_uniform`` sampler (MGSampler): in the coverage window, ``clip_len`` of its every ``stride``-th
-    frames at equal steps of the video's cumulative motion (``motion``: each frame's motion energy,
+    frames at equal steps of the video's cumulative motion (``motion``: each frame of the video's motion energy,
     :func:`~inforates.sampling.motion.motion_positions`); deterministic per video. Without ``motion`` (a probe, no
     video) the steps are of time.
 
@@ -225,13 +222,11 @@ def motion_uniform_indices(
     """
     from .motion import motion_positions
 
-    _check_args(total_frames, coverage, stride, clip_len, anchor, rng)
-    start, length = coverage_window(int(total_frames), coverage, anchor, rng)
     if motion is None:
-        motion = np.zeros(int(total_frames))
-    elif len(motion) != total_frames:
-        raise ValueError(f"motion has {len(motion)} frames, the video {total_frames}")
-    return motion_positions(motion, start, length, int(stride), int(clip_len))
+        motion = np.zeros(start + length)
+    elif len(motion) < start + length:
+        raise ValueError(f"motion has {len(motion)} frames, the window ends at frame {start + length}")
+    return motion_positions(motion, start, length, stride, clip_len)
 
 
 @dataclass(frozen=True)
