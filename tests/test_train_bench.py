@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO_ROOT
 
 
+@pytest.mark.slow  # a check of the benchmark script (26 settings in a subprocess), not of the package
 def test_gpu_train_bench_tiny(tmp_path):
     out = tmp_path / "bench.csv"
     cmd = [sys.executable, "bench/gpu_train.py", "--tiny", "--steps", "1", "--warmup", "1", "--published"]
