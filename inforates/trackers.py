@@ -143,10 +143,6 @@ class TrackerRun:
         self._tensorboard = SummaryWriter(str(self.folder / "runs" / f"{self.name}-{self.job_type}"))
         self._tensorboard.add_text("config", f"```\n{pd.Series(config).to_string()}\n```")
 
-    @property
-    def active(self) -> bool:
-        return any(t is not None for t in (self._wandb, self._trackio, self._tensorboard))
-
     def log_scalars(self, values: Mapping[str, float]) -> None:
         values = {k: float(v) for k, v in values.items() if v is not None and pd.notna(v)}
         if self._wandb is not None:
