@@ -92,7 +92,8 @@ def _limit_fragments(analysis, model) -> list[str]:
             f"those at the same spacing below it (GEE, 95 % CI {interval(fit['ci_low'], fit['ci_high'], 1.0, 2)}, "
             f"{holm_text(fit)})"
         )
-    if not math.isnan(loss.get("share", math.nan)):
+    # the share is read only where crossing the limit is shown to matter (a loss near zero has no share to speak of)
+    if fit.get("significant") and not math.isnan(loss.get("share", math.nan)):
         out.append(
             f"{100 * loss['share']:.0f} % of its loss at spacings >= 2 falls past the predicted limit (95 % CI "
             f"{points_interval(loss['ci_low'], loss['ci_high']).replace('+', '')} %), on "
