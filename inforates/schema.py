@@ -109,8 +109,7 @@ def split_prefilters(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     native = table["resolution"] == 0 if "resolution" in table.columns else pd.Series(True, index=table.index)
     if "prefilter" not in table.columns:
         return table[native], table.iloc[:0]
-    primary = "none" if (table["prefilter"] == "none").any() else table["prefilter"].iloc[0]
-    mine = table["prefilter"] == primary
+    mine = table["prefilter"] == _primary_prefilter(table)
     return table[mine & native], table[~mine & native]
 
 
@@ -121,9 +120,13 @@ def split_resolutions(table: pd.DataFrame) -> pd.DataFrame:
         return table.iloc[:0]
     resized = table[table["resolution"] > 0]
     if "prefilter" in table.columns and len(resized):
-        primary = "none" if (table["prefilter"] == "none").any() else table["prefilter"].iloc[0]
-        resized = resized[resized["prefilter"] == primary]
+        resized = resized[resized["prefilter"] == _primary_prefilter(table)]
     return resized
+
+
+def _primary_prefilter(table: pd.DataFrame) -> str:
+    """The prefilter the report's grids read: ``none`` (point sampling) where present, else the first."""
+    return "none" if (table["prefilter"] == "none").any() else table["prefilter"].iloc[0]
 
 
 def primary_grid(predictions: pd.DataFrame) -> pd.DataFrame:

@@ -27,9 +27,8 @@ import pandas as pd
 from ..aliasing import aliasing_x, direction_of, frac
 from .accuracy import cluster_ids
 from .gee import fit_logistic_gee
-from .nyquist import paired_contrast
+from .nyquist import paired_arms, paired_contrast
 from .pvalues import normal_p
-from .robustness import cluster_mean_test
 
 
 FREQUENCIES = {"f_hz": "metadata", "f_hz_est": "estimate"}
@@ -165,13 +164,5 @@ def prefilter_contrast(point: pd.DataFrame, filtered: pd.DataFrame, column: str,
             rows = table[table["band"] == band]
             per_video[name] = rows.groupby(["video_id", "cluster"])["outcome"].mean()
         both = pd.concat(per_video, axis=1).dropna()
-        pairs = pd.DataFrame({"below": both["filtered"], "above": both["point"]})  # "below" minus "above"
-        contrast = paired_contrast(pairs, n_boot, seed)
-        clusters = both.index.get_level_values("cluster") if len(both) else []
-        arms = {arm: cluster_mean_test(both[arm], clusters, n_boot, seed) if len(both) else {} for arm in both}
-        out[band] = {
-            **{arm: arms.get(arm, {}).get("mean", math.nan) for arm in ("point", "filtered")},
-            **{f"{arm}_ci": [arms.get(arm, {}).get(k, math.nan) for k in ("ci_low", "ci_high")] for arm in arms},
-            **{k: contrast[k] for k in ("n_videos", "difference", "ci_low", "ci_high", "p_value", "log10_p", "test")},
-        }
+        out[band] = paired_arms(both, "point", "filtered", n_boot, seed)
     return out

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..aliasing import aliasing_x, direction_of, frac
 from .accuracy import cluster_ids
+from .robustness import cluster_mean_test
 
 
 def _direction_correct(predictions: pd.DataFrame) -> pd.Series:
@@ -67,6 +68,20 @@ def _per_video(table: pd.DataFrame) -> pd.DataFrame:
     if not {"below", "above"} <= set(per_video.columns):
         return pd.DataFrame(columns=["below", "above"])
     return per_video[["below", "above"]].dropna()
+
+
+def paired_arms(both: pd.DataFrame, reference: str, treated: str, n_boot: int, seed: int) -> dict:
+    """Two arms measured on the same videos (``both``: one row per (video_id, cluster), a column per arm): each
+    arm's mean with its cluster-bootstrap CI (``<arm>``, ``<arm>_ci``) and :func:`paired_contrast` of ``treated``
+    minus ``reference`` (``n_videos``, ``difference``, its CI, Wilcoxon ``p_value``)."""
+    contrast = paired_contrast(pd.DataFrame({"below": both[treated], "above": both[reference]}), n_boot, seed)
+    out = {}
+    for arm in (reference, treated):
+        test = cluster_mean_test(both[arm], both.index.get_level_values("cluster"), n_boot, seed) if len(both) else {}
+        out[arm] = test.get("mean", math.nan)
+        out[f"{arm}_ci"] = [test.get("ci_low", math.nan), test.get("ci_high", math.nan)]
+    keys = ("n_videos", "difference", "ci_low", "ci_high", "p_value", "log10_p", "test")
+    return {**out, **{k: contrast[k] for k in keys}}
 
 
 def paired_contrast(pairs: pd.DataFrame, n_boot: int, seed: int) -> dict:

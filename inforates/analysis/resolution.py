@@ -22,8 +22,7 @@ import pandas as pd
 
 from .accuracy import cluster_ids
 from .gee import fit_logistic_gee
-from .nyquist import paired_contrast
-from .robustness import cluster_mean_test
+from .nyquist import paired_arms
 
 
 _SUFFIX = re.compile(r"_r\d+$")
@@ -49,16 +48,7 @@ def paired_cells(reference: pd.DataFrame, treated: pd.DataFrame, n_boot: int = 1
     difference, treated minus reference (cluster bootstrap CI, Wilcoxon signed-rank over videos)."""
     cells = set(treated["variant"]) & set(reference["variant"])
     both = pd.concat({"reference": _per_video(reference, cells), "treated": _per_video(treated, cells)}, axis=1)
-    both = both.dropna()
-    contrast = paired_contrast(pd.DataFrame({"below": both["treated"], "above": both["reference"]}), n_boot, seed)
-    clusters = both.index.get_level_values("cluster")
-    arms = {arm: cluster_mean_test(both[arm], clusters, n_boot, seed) for arm in ("reference", "treated")}
-    return {
-        "cells": len(cells),
-        **{arm: arms[arm]["mean"] for arm in arms},
-        **{f"{arm}_ci": [arms[arm]["ci_low"], arms[arm]["ci_high"]] for arm in arms},
-        **{k: contrast[k] for k in ("n_videos", "difference", "ci_low", "ci_high", "p_value", "log10_p", "test")},
-    }
+    return {"cells": len(cells), **paired_arms(both.dropna(), "reference", "treated", n_boot, seed)}
 
 
 def resolution_contrasts(native: pd.DataFrame, resized: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> list:

@@ -35,7 +35,7 @@ import torch
 from ..sampling import SamplingVariant, video_rng
 from .decoding import VideoDecodeError, open_video, video_source
 from .frame_cache import FrameCache
-from .motion import motion_profile
+from .motion import motion_for
 from .processor import ProcessorSettings
 from .rand_augment import RandAugment
 from .skips import SkipLog
@@ -142,13 +142,13 @@ class VideoCollator:
             first, count = self._window(window, len(frames), video_source(value))
             frames = frames[first : first + count]
             key = video_id if video_id is not None else video_source(value)
-            picks = self._indices(key, len(frames), fps, rng, self._motion(value, first, count))
+            picks = self._indices(key, len(frames), fps, rng, motion_for(self.variants, value, first, count))
             plans = [variant.frame_weights(indices, len(frames)) for indices, variant in picks]
             return [weighted_frames(frames[torch.from_numpy(sources)], weights) for sources, weights in plans]
         with open_video(value) as video:
             first, count = self._window(window, video.total_frames, video.path)
             key = video_id if video_id is not None else video.path
-            picks = self._indices(key, count, video.fps, rng, self._motion(value, first, count))
+            picks = self._indices(key, count, video.fps, rng, motion_for(self.variants, value, first, count))
             if all(variant.prefilter == "none" for _, variant in picks):
                 indices = np.concatenate([indices for indices, _ in picks])
                 return list(video.get(indices + first).split(self.clip_len))
@@ -156,10 +156,6 @@ class VideoCollator:
             union = np.unique(np.concatenate([sources for sources, _ in plans]))
             frames = video.get(union + first)
             return [weighted_frames(frames[np.searchsorted(union, s)], w) for s, w in plans]
-
-    def _motion(self, value: Any, first: int, count: int) -> np.ndarray | None:
-        """The video's motion profile over the clip's frames, when a variant samples by motion."""
-        return motion_profile(value, first, count) if any(v.needs_motion for v in self.variants) else None
 
     @staticmethod
     def _window(window, total_frames: int, path: str) -> tuple[int, int]:

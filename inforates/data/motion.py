@@ -24,6 +24,12 @@ SMALL_SIDE = 64  # pixels on the short side the decoder scales frames down to, f
 CHUNK = 256  # frames decoded at a time
 
 
+def motion_for(variants, video: Any, first: int, count: int) -> np.ndarray | None:
+    """The video's :func:`motion_profile` over frames ``first .. first + count - 1`` when one of ``variants`` (cells
+    of a grid, or a collator's) samples by motion (``needs_motion``), else None: nothing is decoded for them."""
+    return motion_profile(video, first, count) if any(v.needs_motion for v in variants) else None
+
+
 def motion_profile(video: Any, first: int = 0, count: int | None = None) -> np.ndarray:
     """Motion energy of frames ``first .. first + count - 1`` of a dataset row's video value (a path, or
     embedded bytes): each frame's mean absolute grey difference from the frame before it, 0 for ``first``.

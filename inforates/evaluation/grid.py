@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..data.decoding import VideoDecodeError, open_video, video_source
-from ..data.motion import motion_profile
+from ..data.motion import motion_for
 from ..data.sources.common import annotated_window
 from ..data.transforms import (
     crop_axis,
@@ -56,13 +56,6 @@ def variant_indices(
         variant.indices(total_frames, clip_len, rng=video_rng(seed, video_id), fps=fps, motion=motion)
         for variant in variants
     ]
-
-
-def needed_motion(variants: Sequence[SamplingVariant], video, first: int, total_frames: int) -> np.ndarray | None:
-    """The video's motion profile over its frames ``first .. first + total_frames - 1`` when a cell needs it."""
-    if not any(variant.needs_motion for variant in variants):
-        return None
-    return motion_profile(video, first, total_frames)
 
 
 def stacked_indices(indices: Sequence[np.ndarray | None], clip_len: int) -> np.ndarray:
@@ -177,7 +170,7 @@ class GridCollator:
         """All variant clips of one video (of its ``segment``, ``(first frame, length)``, when given),
         ``(V, T, C, H, W)`` float32, plus its frame count (the segment's) and frame rate."""
         reader, key, first, total_frames = self._open(video, video_id, segment)
-        motion = needed_motion(self.variants, video, first, total_frames)
+        motion = motion_for(self.variants, video, first, total_frames)
         try:
             cells = variant_indices(self.variants, total_frames, self.clip_len, self.seed, key, reader.fps, motion)
         except ValueError as err:  # a spacing in seconds on a video without a frame rate

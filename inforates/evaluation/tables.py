@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..data.motion import motion_for
 from ..metrics.accuracy import top_k_hits
 from ..sampling import SamplingVariant, clip_facts, frames_text, temporal_views, video_rng
 from ..schema import PREDICTION_COLUMNS, VIEW_COLUMNS
-from .grid import needed_motion, variant_indices
+from .grid import variant_indices
 from .views import AVERAGED, CROP_AXES, CROP_NAMES, SINGLE, slot_view
 
 
@@ -81,7 +82,7 @@ def prediction_rows(source: RowSource, output) -> pd.DataFrame:
             seed,
             str(video_id),
             rate,
-            needed_motion(variants, path, int(first), int(frames)),
+            motion_for(variants, path, int(first), int(frames)),
         )  # fmt: skip
     ]
     too_short = np.array([indices is None for indices in clips], dtype=bool)
